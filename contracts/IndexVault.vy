@@ -1,0 +1,722 @@
+# pragma version 0.4.3
+"""
+@title Index Vault
+@license MIT
+@notice An ERC-20 index token (with EIP-2612 permit) backed by a basket of
+        ERC-20 components. Anyone may `mint` by paying every component in
+        kind and `redeem` to receive them back; the basket is defined by
+        *units*: the amount of each component behind 1e18 index tokens.
+        Governance (two-step transfer) sets fees, the fee recipient and the
+        guardian; the guardian may pause minting, never redeeming. The vault
+        is deployed as a blueprint by `VaultFactory`.
+@custom:security Accounting is by units, never by `balanceOf(self)`: a claim is
+                 `virtual_unit * multiplier * shares / 1e36`, so tokens sent to
+                 the vault outside `mint` change no unit and no claim (no
+                 first-depositor / donation inflation attack); they can be
+                 swept by governance. Mint pays the claim rounded up, redeem
+                 pays it rounded down, fee accrual lowers the multiplier
+                 rounding down: every rounding favours the vault, so
+                 `balance >= ceil(claim of all shares)` holds for each component.
+                 Every incoming transfer is checked by balance delta, so
+                 fee-on-transfer tokens revert; tokens that return no bool work,
+                 tokens that return false revert. Unsupported: rebasing tokens
+                 (a positive rebase becomes sweepable surplus, a negative one
+                 leaves the last redeemers short of that component; they can
+                 still leave with `skip`), tokens whose balance exceeds ~1e41
+                 wei, and units above 2**96 - 1 (checked).
+@custom:kill The guardian (or governance) can pause `mint`. Nothing can pause
+             `redeem`: a holder can always burn shares for the basket, and a
+             component that cannot be transferred (frozen, blacklisted) can be
+             named in `skip`, forfeiting only that component's share to the
+             remaining holders.
+"""
+
+from ethereum.ercs import IERC20
+
+from snekmate.auth import ownable
+from snekmate.tokens import erc20
+
+
+# snekmate's ERC-20 ledger; its `ownable` owner is the factory and guards nothing
+# exported here, because minting and burning only happen through mint/redeem.
+initializes: ownable
+initializes: erc20[ownable := ownable]
+
+
+# The index token: ERC-20, EIP-2612 permit and EIP-5267 domain.
+exports: (
+    erc20.name,
+    erc20.symbol,
+    erc20.decimals,
+    erc20.totalSupply,
+    erc20.balanceOf,
+    erc20.allowance,
+    erc20.transfer,
+    erc20.transferFrom,
+    erc20.approve,
+    erc20.permit,
+    erc20.nonces,
+    erc20.DOMAIN_SEPARATOR,
+    erc20.eip712Domain,
+)
+
+
+MAX_COMPONENTS: constant(uint256) = 32
+# Units are amounts per 1e18 index tokens, and the multiplier is 1e18-scaled,
+# so a claim is virtual_unit * multiplier * shares / (1e18 * 1e18).
+PRECISION: constant(uint256) = 10**18
+CLAIM_SCALE: constant(uint256) = 10**36
+MAX_UNIT: constant(uint256) = 2**96 - 1
+# Keeps virtual_unit(96 bits) * multiplier(60 bits) * amount(97 bits with fee) below 2**256 in mint.
+MAX_MINT_AMOUNT: constant(uint256) = 2**96 - 1
+
+BPS: constant(uint256) = 10_000
+YEAR: constant(uint256) = 365 * 86_400
+# Hard caps no governance can exceed.
+MAX_MANAGEMENT_FEE: constant(uint256) = 500  # 5 % a year
+MAX_MINT_FEE: constant(uint256) = 100  # 1 %
+MAX_REDEEM_FEE: constant(uint256) = 100  # 1 %
+# Fee accrual caps f = fee * elapsed / year at 1/2, so a vault left idle for
+# decades never mints an unbounded number of fee shares (f / (1 - f) <= 1).
+MAX_FEE_TIME: constant(uint256) = BPS * YEAR // 2
+
+ADDRESS_MASK: constant(uint256) = 2**160 - 1
+
+
+struct Hot:
+    multiplier: uint256
+    last_accrual: uint256
+    count: uint256
+    management_fee: uint256
+    mint_fee: uint256
+    redeem_fee: uint256
+    mint_paused: bool
+
+
+# Everything mint and redeem need besides the components, in one slot so they
+# pay one cold read for it (saves ~6,300 gas a call over separate slots):
+# multiplier(64) | last_accrual(40) | count(8) | management_fee(16) | mint_fee(16) | redeem_fee(16) | mint_paused(8)
+_hot: uint256
+
+# virtual_unit(96) | token(160) per component: one slot read per component in mint and redeem.
+# The real unit is virtual_unit * multiplier / 1e18; fee accrual lowers only the multiplier.
+_components: uint256[MAX_COMPONENTS]
+
+governance: public(address)
+pending_governance: public(address)
+guardian: public(address)
+fee_recipient: public(address)
+
+
+event Minted:
+    sender: indexed(address)
+    receiver: indexed(address)
+    amount: uint256
+    fee: uint256
+
+event Redeemed:
+    sender: indexed(address)
+    receiver: indexed(address)
+    amount: uint256
+    fee: uint256
+    skipped: DynArray[address, MAX_COMPONENTS]
+
+event FeeAccrued:
+    recipient: indexed(address)
+    shares: uint256
+    multiplier: uint256
+
+event ClaimForfeited:
+    token: indexed(address)
+    virtual_unit: uint256
+
+event Swept:
+    token: indexed(address)
+    receiver: indexed(address)
+    amount: uint256
+
+event FeesSet:
+    management_fee: uint256
+    mint_fee: uint256
+    redeem_fee: uint256
+
+event FeeRecipientSet:
+    fee_recipient: indexed(address)
+
+event GuardianSet:
+    guardian: indexed(address)
+
+event GovernanceTransferStarted:
+    governance: indexed(address)
+    pending_governance: indexed(address)
+
+event GovernanceTransferred:
+    previous_governance: indexed(address)
+    governance: indexed(address)
+
+event MintPaused:
+    by: indexed(address)
+
+event MintUnpaused:
+    by: indexed(address)
+
+
+@deploy
+def __init__(
+    name: String[25],
+    symbol: String[5],
+    components: DynArray[address, MAX_COMPONENTS],
+    units: DynArray[uint256, MAX_COMPONENTS],
+    governance: address,
+    guardian: address,
+    fee_recipient: address,
+    management_fee: uint256,
+    mint_fee: uint256,
+    redeem_fee: uint256,
+):
+    """
+    @notice Create the index with its initial basket. `units[i]` is the amount
+            of `components[i]` (in its own smallest unit) behind 1e18 index tokens.
+    @dev All input checks live here, so a vault made by the factory and one
+         deployed directly from the blueprint are held to the same rules.
+    """
+    assert len(components) != 0, "index_vault: no components"
+    assert len(units) == len(components), "index_vault: units length mismatch"
+    assert governance != empty(address), "index_vault: zero governance"
+    assert fee_recipient != empty(address), "index_vault: zero fee recipient"
+    self._check_fees(management_fee, mint_fee, redeem_fee)
+
+    for i: uint256 in range(len(components), bound=MAX_COMPONENTS):
+        token: address = components[i]
+        assert token != empty(address), "index_vault: zero address component"
+        assert token.is_contract, "index_vault: component is not a contract"
+        for j: uint256 in range(i, bound=MAX_COMPONENTS):
+            assert components[j] != token, "index_vault: duplicate component"
+        assert units[i] != 0, "index_vault: zero unit"
+        assert units[i] <= MAX_UNIT, "index_vault: unit too large"
+        self._components[i] = self._pack_component(token, units[i])
+
+    self._store_hot(
+        Hot(
+            multiplier=PRECISION,
+            last_accrual=block.timestamp,
+            count=len(components),
+            management_fee=management_fee,
+            mint_fee=mint_fee,
+            redeem_fee=redeem_fee,
+            mint_paused=False,
+        )
+    )
+    self.governance = governance
+    self.guardian = guardian
+    self.fee_recipient = fee_recipient
+
+    ownable.__init__()
+    erc20.__init__(name, symbol, 18, name, "1")
+
+
+@external
+@nonreentrant
+def mint(amount: uint256, receiver: address):
+    """
+    @notice Mint `amount` index tokens to `receiver`. The caller pays, for each
+            component, ceil(unit * (amount + mint fee) / 1e18), pulled with
+            `transferFrom` (approve the vault first); the mint fee, in index
+            tokens, goes to the fee recipient.
+    @dev Reverts if minting is paused, if any component would be paid less
+         than one whole wei of its exact share (the price would be mostly
+         rounding), or if a component arrives short (fee-on-transfer).
+    @param amount Index tokens to mint to `receiver`, 18 decimals.
+    @param receiver The account credited with the new index tokens.
+    """
+    assert amount != 0, "index_vault: zero amount"
+    assert amount <= MAX_MINT_AMOUNT, "index_vault: amount too large"
+    self._check_receiver(receiver)
+    hot: Hot = self._accrue()
+    assert not hot.mint_paused, "index_vault: mint paused"
+
+    fee: uint256 = self._fee(amount, hot.mint_fee)
+    # unsafe: amount + fee < 2**97 and multiplier <= 1e18 < 2**60, so scaled < 2**157.
+    scaled: uint256 = unsafe_mul(unsafe_add(amount, fee), hot.multiplier)
+    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
+        packed: uint256 = self._components[i]
+        # unsafe: virtual_unit < 2**96, so the exact claim < 2**253.
+        exact: uint256 = unsafe_mul(packed >> 160, scaled)
+        assert exact >= CLAIM_SCALE, "index_vault: mint rounds to zero"
+        # Round up: the vault never receives less than the exact claim it issues.
+        self._pull(self._token(packed), unsafe_div(unsafe_add(exact, CLAIM_SCALE - 1), CLAIM_SCALE))
+
+    # Shares exist only once every component has arrived.
+    erc20._mint(receiver, amount)
+    if fee != 0:
+        erc20._mint(self.fee_recipient, fee)
+    log Minted(sender=msg.sender, receiver=receiver, amount=amount, fee=fee)
+
+
+@external
+@nonreentrant
+def redeem(amount: uint256, receiver: address, skip: DynArray[address, MAX_COMPONENTS]):
+    """
+    @notice Burn `amount` of the caller's index tokens and send `receiver`
+            floor(unit * (amount - redeem fee) / 1e18) of every component.
+            Never paused. Components listed in `skip` are not sent: the caller
+            explicitly forfeits that share to the remaining holders (use it when
+            a component is frozen or blacklists the receiver).
+    @dev Reverts if a component that is not skipped would pay zero: the caller
+         must opt in to losing it by skipping it. Each entry of `skip` must be a
+         component, listed once.
+    @param amount Index tokens to give up, 18 decimals; the redeem fee part
+           goes to the fee recipient, the rest is burned.
+    @param receiver The account that receives the components.
+    @param skip Components not to send.
+    """
+    assert amount != 0, "index_vault: zero amount"
+    self._check_receiver(receiver)
+    hot: Hot = self._accrue()
+    supply: uint256 = erc20.totalSupply
+
+    fee: uint256 = self._fee(amount, hot.redeem_fee)
+    burned: uint256 = amount - fee
+    # Effects before interactions: the shares are gone before any component leaves.
+    if fee != 0:
+        erc20._transfer(msg.sender, self.fee_recipient, fee)
+    erc20._burn(msg.sender, burned)
+
+    scaled: uint256 = burned * hot.multiplier
+    skipped: uint256 = 0
+    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
+        packed: uint256 = self._components[i]
+        token: address = self._token(packed)
+        if token in skip:
+            skipped += 1
+            self._forfeit(i, packed, supply, burned)
+            continue
+        exact: uint256 = (packed >> 160) * scaled
+        assert exact >= CLAIM_SCALE, "index_vault: redeem rounds to zero"
+        # Round down: the vault never pays more than the exact claim it burns.
+        self._push(token, receiver, unsafe_div(exact, CLAIM_SCALE))
+    assert skipped == len(skip), "index_vault: skip lists a non-component"
+    log Redeemed(sender=msg.sender, receiver=receiver, amount=amount, fee=fee, skipped=skip)
+
+
+@external
+@nonreentrant
+def sweep(token: address, receiver: address) -> uint256:
+    """
+    @notice Send `receiver` whatever the vault holds of `token` beyond all
+            holders' claims: donations, tokens sent by mistake, positive
+            rebases, forfeited shares nobody is left to receive. Governance only.
+    @dev For a component the kept amount is ceil(unit * supply / 1e18) at the
+         accrued multiplier, so no claim can be touched.
+    @return The amount sent.
+    """
+    self._check_governance()
+    self._check_receiver(receiver)
+    hot: Hot = self._accrue()
+    claim: uint256 = 0
+    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
+        packed: uint256 = self._components[i]
+        if self._token(packed) == token:
+            claim = self._claim(packed, erc20.totalSupply * hot.multiplier, True)
+    balance: uint256 = staticcall IERC20(token).balanceOf(self)
+    assert balance > claim, "index_vault: nothing to sweep"
+    surplus: uint256 = unsafe_sub(balance, claim)
+    self._push(token, receiver, surplus)
+    log Swept(token=token, receiver=receiver, amount=surplus)
+    return surplus
+
+
+@external
+@nonreentrant
+def set_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256):
+    """
+    @notice Set the management fee (bps a year, streamed as new index tokens to
+            the fee recipient), the mint fee and the redeem fee (bps of the
+            amount). Governance only, each below its hard cap. The old
+            management fee is accrued up to this block first.
+    """
+    self._check_governance()
+    self._check_fees(management_fee, mint_fee, redeem_fee)
+    hot: Hot = self._accrue()
+    # The new rate runs from now: time not yet charged (a zero old rate) is never back-charged.
+    hot.last_accrual = block.timestamp
+    hot.management_fee = management_fee
+    hot.mint_fee = mint_fee
+    hot.redeem_fee = redeem_fee
+    self._store_hot(hot)
+    log FeesSet(management_fee=management_fee, mint_fee=mint_fee, redeem_fee=redeem_fee)
+
+
+@external
+@nonreentrant
+def set_fee_recipient(fee_recipient: address):
+    """
+    @notice Change who receives fees. Governance only. Fees accrued so far go
+            to the old recipient.
+    """
+    self._check_governance()
+    assert fee_recipient != empty(address), "index_vault: zero fee recipient"
+    self._accrue()
+    self.fee_recipient = fee_recipient
+    log FeeRecipientSet(fee_recipient=fee_recipient)
+
+
+@external
+@nonreentrant
+def set_guardian(guardian: address):
+    """
+    @notice Appoint the guardian, who may pause minting; zero removes it.
+            Governance only.
+    """
+    self._check_governance()
+    self.guardian = guardian
+    log GuardianSet(guardian=guardian)
+
+
+@external
+@nonreentrant
+def pause_mint():
+    """
+    @notice Stop new mints (an emergency brake). Guardian or governance.
+            Redeeming is never affected.
+    """
+    assert msg.sender == self.guardian or msg.sender == self.governance, "index_vault: not guardian"
+    hot: Hot = self._load_hot()
+    hot.mint_paused = True
+    self._store_hot(hot)
+    log MintPaused(by=msg.sender)
+
+
+@external
+@nonreentrant
+def unpause_mint():
+    """
+    @notice Allow mints again. Governance only: the guardian can stop, not restart.
+    """
+    self._check_governance()
+    hot: Hot = self._load_hot()
+    hot.mint_paused = False
+    self._store_hot(hot)
+    log MintUnpaused(by=msg.sender)
+
+
+@external
+@nonreentrant
+def transfer_governance(new_governance: address):
+    """
+    @notice Start handing governance to `new_governance`, who must call
+            `accept_governance`. Zero cancels a pending transfer. Governance only.
+    """
+    self._check_governance()
+    self.pending_governance = new_governance
+    log GovernanceTransferStarted(governance=msg.sender, pending_governance=new_governance)
+
+
+@external
+@nonreentrant
+def accept_governance():
+    """
+    @notice Complete a governance transfer. Pending governance only.
+    """
+    assert msg.sender == self.pending_governance, "index_vault: not pending governance"
+    previous: address = self.governance
+    self.governance = msg.sender
+    self.pending_governance = empty(address)
+    log GovernanceTransferred(previous_governance=previous, governance=msg.sender)
+
+
+@external
+@view
+def basket() -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMPONENTS]):
+    """
+    @notice The components and their units (amount behind 1e18 index tokens,
+            rounded down), with management fees accrued up to this block.
+    """
+    hot: Hot = self._accrued_hot()
+    tokens: DynArray[address, MAX_COMPONENTS] = []
+    units: DynArray[uint256, MAX_COMPONENTS] = []
+    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
+        packed: uint256 = self._components[i]
+        tokens.append(self._token(packed))
+        units.append(self._claim(packed, PRECISION * hot.multiplier, False))
+    return tokens, units
+
+
+@external
+@view
+def get_units() -> DynArray[uint256, MAX_COMPONENTS]:
+    """
+    @notice The units of each component, in `basket()` order (rounded down,
+            fees accrued up to this block).
+    """
+    hot: Hot = self._accrued_hot()
+    units: DynArray[uint256, MAX_COMPONENTS] = []
+    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
+        units.append(self._claim(self._components[i], PRECISION * hot.multiplier, False))
+    return units
+
+
+@external
+@view
+def preview_mint(amount: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
+    """
+    @notice What `mint(amount, ...)` in this block pulls of each component,
+            mint fee included, in `basket()` order.
+    """
+    hot: Hot = self._accrued_hot()
+    scaled: uint256 = (amount + self._fee(amount, hot.mint_fee)) * hot.multiplier
+    owed: DynArray[uint256, MAX_COMPONENTS] = []
+    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
+        owed.append(self._claim(self._components[i], scaled, True))
+    return owed
+
+
+@external
+@view
+def preview_redeem(amount: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
+    """
+    @notice What `redeem(amount, ...)` in this block pays of each component
+            after the redeem fee, in `basket()` order, none skipped.
+    """
+    hot: Hot = self._accrued_hot()
+    scaled: uint256 = (amount - self._fee(amount, hot.redeem_fee)) * hot.multiplier
+    paid: DynArray[uint256, MAX_COMPONENTS] = []
+    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
+        paid.append(self._claim(self._components[i], scaled, False))
+    return paid
+
+
+@external
+@view
+def pending_fee_shares() -> uint256:
+    """
+    @notice Index tokens the fee recipient would receive if fees accrued now.
+    """
+    hot: Hot = self._load_hot()
+    if hot.last_accrual == block.timestamp:
+        return 0
+    return self._fee_shares(hot, erc20.totalSupply)
+
+
+@external
+@view
+def multiplier() -> uint256:
+    """
+    @notice The fee multiplier (1e18 at creation), accrued up to this block.
+    """
+    return self._accrued_hot().multiplier
+
+
+@external
+@view
+def last_accrual() -> uint256:
+    """
+    @notice Timestamp up to which the management fee has been charged.
+    """
+    return self._load_hot().last_accrual
+
+
+@external
+@view
+def fees() -> (uint256, uint256, uint256):
+    """
+    @notice (management fee in bps a year, mint fee in bps, redeem fee in bps).
+    """
+    hot: Hot = self._load_hot()
+    return hot.management_fee, hot.mint_fee, hot.redeem_fee
+
+
+@external
+@view
+def mint_paused() -> bool:
+    """
+    @notice Whether minting is paused. Redeeming never is.
+    """
+    return self._load_hot().mint_paused
+
+
+@external
+@view
+def component_count() -> uint256:
+    """
+    @notice Number of components in the basket.
+    """
+    return self._load_hot().count
+
+
+@internal
+def _accrue() -> Hot:
+    """
+    @dev Charge the management fee for the time since the last accrual, at most
+         once a block, by minting fee shares and lowering the multiplier so that
+         no component's total claim grows. Stores and returns the hot state.
+    """
+    hot: Hot = self._load_hot()
+    if hot.last_accrual == block.timestamp:
+        return hot
+    supply: uint256 = erc20.totalSupply
+    shares: uint256 = self._fee_shares(hot, supply)
+    if shares != 0:
+        # Round down: claims per share shrink by at least the fee, never less.
+        hot.multiplier = hot.multiplier * supply // (supply + shares)
+        hot.last_accrual = block.timestamp
+        self._store_hot(hot)
+        recipient: address = self.fee_recipient
+        erc20._mint(recipient, shares)
+        log FeeAccrued(recipient=recipient, shares=shares, multiplier=hot.multiplier)
+    elif supply == 0:
+        # Nobody to charge: the fee clock starts with the first holder.
+        hot.last_accrual = block.timestamp
+        self._store_hot(hot)
+    # Otherwise (no fee, or less than one share so far) time keeps accumulating,
+    # so calling every block cannot round a small vault's fee away.
+    return hot
+
+
+@internal
+@view
+def _accrued_hot() -> Hot:
+    """
+    @dev The hot state as `_accrue` would leave it in this block, for views.
+    """
+    hot: Hot = self._load_hot()
+    if hot.last_accrual != block.timestamp:
+        supply: uint256 = erc20.totalSupply
+        shares: uint256 = self._fee_shares(hot, supply)
+        if shares != 0:
+            hot.multiplier = hot.multiplier * supply // (supply + shares)
+    return hot
+
+
+@internal
+@view
+def _fee_shares(hot: Hot, supply: uint256) -> uint256:
+    """
+    @dev supply * f / (1 - f) with f = fee * elapsed / year (capped at 1/2),
+         rounded down: the recipient then owns exactly f of the new supply.
+    """
+    fee_time: uint256 = min(hot.management_fee * (block.timestamp - hot.last_accrual), MAX_FEE_TIME)
+    return supply * fee_time // (BPS * YEAR - fee_time)
+
+
+@internal
+def _forfeit(index: uint256, packed: uint256, supply: uint256, burned: uint256):
+    """
+    @dev Spread a skipped component's share of `burned` over the remaining
+         supply by raising its virtual unit (rounded down, so the remaining
+         claim never exceeds what the vault holds). When nobody remains, or the
+         unit would not fit, the tokens stay as sweepable surplus instead.
+    """
+    remaining: uint256 = supply - burned
+    if remaining == 0:
+        return
+    virtual_unit: uint256 = (packed >> 160) * supply // remaining
+    if virtual_unit > MAX_UNIT:
+        return
+    token: address = self._token(packed)
+    self._components[index] = self._pack_component(token, virtual_unit)
+    log ClaimForfeited(token=token, virtual_unit=virtual_unit)
+
+
+@internal
+def _pull(token: address, amount: uint256):
+    """
+    @dev Take `amount` of `token` from the caller and check that exactly that
+         much arrived (fee-on-transfer and other short-changing tokens revert).
+    """
+    before: uint256 = staticcall IERC20(token).balanceOf(self)
+    assert extcall IERC20(token).transferFrom(
+        msg.sender, self, amount, default_return_value=True
+    ), "index_vault: transfer failed"
+    assert staticcall IERC20(token).balanceOf(self) == before + amount, "index_vault: transfer amount mismatch"
+
+
+@internal
+def _push(token: address, receiver: address, amount: uint256):
+    """
+    @dev Send `amount` of `token`; tokens that return nothing count as success,
+         tokens that return false revert.
+    """
+    assert extcall IERC20(token).transfer(receiver, amount, default_return_value=True), "index_vault: transfer failed"
+
+
+@internal
+@pure
+def _claim(packed: uint256, scaled: uint256, round_up: bool) -> uint256:
+    """
+    @dev virtual_unit * scaled / 1e36 where scaled = shares * multiplier.
+    """
+    exact: uint256 = (packed >> 160) * scaled
+    if round_up:
+        return (exact + CLAIM_SCALE - 1) // CLAIM_SCALE
+    return exact // CLAIM_SCALE
+
+
+@internal
+@pure
+def _fee(amount: uint256, fee_bps: uint256) -> uint256:
+    """
+    @dev A mint or redeem fee in index tokens, rounded up in the vault's favour.
+    """
+    return (amount * fee_bps + BPS - 1) // BPS
+
+
+@internal
+@view
+def _check_receiver(receiver: address):
+    assert receiver != empty(address), "index_vault: zero receiver"
+    assert receiver != self, "index_vault: receiver is the vault"
+
+
+@internal
+@view
+def _check_governance():
+    assert msg.sender == self.governance, "index_vault: not governance"
+
+
+@internal
+@pure
+def _check_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256):
+    assert management_fee <= MAX_MANAGEMENT_FEE, "index_vault: management fee above cap"
+    assert mint_fee <= MAX_MINT_FEE, "index_vault: mint fee above cap"
+    assert redeem_fee <= MAX_REDEEM_FEE, "index_vault: redeem fee above cap"
+
+
+@internal
+@view
+def _load_hot() -> Hot:
+    word: uint256 = self._hot
+    return Hot(
+        multiplier=word & (2**64 - 1),
+        last_accrual=(word >> 64) & (2**40 - 1),
+        count=(word >> 104) & (2**8 - 1),
+        management_fee=(word >> 112) & (2**16 - 1),
+        mint_fee=(word >> 128) & (2**16 - 1),
+        redeem_fee=(word >> 144) & (2**16 - 1),
+        mint_paused=(word >> 160) & 1 == 1,
+    )
+
+
+@internal
+def _store_hot(hot: Hot):
+    self._hot = (
+        hot.multiplier
+        | (hot.last_accrual << 64)
+        | (hot.count << 104)
+        | (hot.management_fee << 112)
+        | (hot.mint_fee << 128)
+        | (hot.redeem_fee << 144)
+        | (convert(hot.mint_paused, uint256) << 160)
+    )
+
+
+@internal
+@pure
+def _pack_component(token: address, virtual_unit: uint256) -> uint256:
+    return (virtual_unit << 160) | convert(token, uint256)
+
+
+@internal
+@pure
+def _token(packed: uint256) -> address:
+    return convert(convert(packed & ADDRESS_MASK, uint160), address)

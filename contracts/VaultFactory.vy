@@ -1,0 +1,105 @@
+# pragma version 0.4.3
+"""
+@title Vault Factory
+@license MIT
+@notice Creates index vaults from one `IndexVault` blueprint, permissionlessly,
+        and keeps the registry that wallets, indexers and the keeper read:
+        `vaults(i)`, `vault_count()`, `is_vault(addr)` and a `VaultCreated`
+        event carrying every creation parameter.
+@custom:security The factory holds no funds and has no owner. It trusts only
+                 its immutable blueprint; every input check (components, units,
+                 fee caps, roles) is made by the vault's constructor, whose
+                 revert reason reaches the caller unchanged.
+"""
+
+
+MAX_COMPONENTS: constant(uint256) = 32
+
+
+VAULT_BLUEPRINT: public(immutable(address))
+
+vaults: public(HashMap[uint256, address])
+vault_count: public(uint256)
+is_vault: public(HashMap[address, bool])
+
+
+event VaultCreated:
+    vault: indexed(address)
+    creator: indexed(address)
+    index: uint256
+    name: String[25]
+    symbol: String[5]
+    components: DynArray[address, MAX_COMPONENTS]
+    units: DynArray[uint256, MAX_COMPONENTS]
+    governance: address
+    guardian: address
+    fee_recipient: address
+    management_fee: uint256
+    mint_fee: uint256
+    redeem_fee: uint256
+
+
+@deploy
+def __init__(vault_blueprint: address):
+    """
+    @param vault_blueprint The `IndexVault` blueprint (ERC-5202) every vault is made from.
+    """
+    assert vault_blueprint.is_contract, "vault_factory: blueprint is not a contract"
+    VAULT_BLUEPRINT = vault_blueprint
+
+
+@external
+def create_vault(
+    name: String[25],
+    symbol: String[5],
+    components: DynArray[address, MAX_COMPONENTS],
+    units: DynArray[uint256, MAX_COMPONENTS],
+    governance: address,
+    guardian: address,
+    fee_recipient: address,
+    management_fee: uint256,
+    mint_fee: uint256,
+    redeem_fee: uint256,
+) -> address:
+    """
+    @notice Create an index vault. Anyone may call; the caller chooses the
+            vault's governance, guardian and fee recipient.
+    @param units Amount of each component (its smallest unit) behind 1e18 index tokens.
+    @param management_fee Bps a year, streamed as index tokens to the fee recipient.
+    @param mint_fee Bps of each mint, in index tokens.
+    @param redeem_fee Bps of each redeem, in index tokens.
+    @return The new vault's address.
+    """
+    vault: address = create_from_blueprint(
+        VAULT_BLUEPRINT,
+        name,
+        symbol,
+        components,
+        units,
+        governance,
+        guardian,
+        fee_recipient,
+        management_fee,
+        mint_fee,
+        redeem_fee,
+    )
+    index: uint256 = self.vault_count
+    self.vaults[index] = vault
+    self.vault_count = index + 1
+    self.is_vault[vault] = True
+    log VaultCreated(
+        vault=vault,
+        creator=msg.sender,
+        index=index,
+        name=name,
+        symbol=symbol,
+        components=components,
+        units=units,
+        governance=governance,
+        guardian=guardian,
+        fee_recipient=fee_recipient,
+        management_fee=management_fee,
+        mint_fee=mint_fee,
+        redeem_fee=redeem_fee,
+    )
+    return vault

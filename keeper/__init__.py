@@ -1,0 +1,1 @@
+"""The index keeper: reads vault state, plans rebalances and sends them (arrives with issue 3 of 4)."""
