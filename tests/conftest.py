@@ -1,7 +1,21 @@
-"""Shared fixtures live in tests/fixtures/; this file only registers them."""
+"""Shared fixtures live in tests/fixtures/; this file registers them and the Hypothesis profiles."""
+
+import os
+
+from hypothesis import HealthCheck, Phase, settings
 
 pytest_plugins = [
     "fixtures.accounts",
     "fixtures.tokens",
     "fixtures.vaults",
 ]
+
+# Chain calls are slow and their timing varies; examples are judged by outcome, not speed.
+_common = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("ci", max_examples=50, stateful_step_count=30, **_common)
+settings.register_profile("deep", max_examples=2_000, stateful_step_count=60, **_common)
+settings.register_profile(
+    "no-shrink", max_examples=50, stateful_step_count=30, phases=[Phase.generate, Phase.target], **_common
+)
+# CI runs "ci"; HYPOTHESIS_PROFILE=deep for thousands of examples, no-shrink to debug a failure quickly.
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
