@@ -98,7 +98,8 @@ struct Hot:
 # multiplier(64) | last_accrual(40) | count(8) | management_fee(16) | mint_fee(16) | redeem_fee(16) | mint_paused(8)
 _hot: uint256
 
-# virtual_unit(96) | token(160) per component: one slot read per component in mint and redeem.
+# virtual_unit(96) | token(160) per component: one cold slot read per component in mint and redeem
+# (2,100 gas per component less than separate token and unit slots).
 # The real unit is virtual_unit * multiplier / 1e18; fee accrual lowers only the multiplier.
 _components: uint256[MAX_COMPONENTS]
 
