@@ -8,6 +8,7 @@ pytest_plugins = [
     "fixtures.accounts",
     "fixtures.tokens",
     "fixtures.vaults",
+    "fixtures.uniswap",
 ]
 
 # Chain calls are slow and their timing varies; examples are judged by outcome, not speed.
