@@ -20,13 +20,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# ape-vyper 0.8.12 does not recompile a contract when only a module it imports changes, so any change under
+# contracts/ forces a full recompile (about 20 s) rather than risk testing stale bytecode.
+CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
+.build/.compiled: $(CONTRACT_SOURCES) | setup
+	ape compile --force
+	touch $@
+
 build/set-protocol-v2/package.json:
 	sh benchmarks/fetch_set.sh
 
-test: setup
+test: setup .build/.compiled
 	ape test tests/ -q
 
-bench: setup build/set-protocol-v2/package.json
+bench: setup .build/.compiled build/set-protocol-v2/package.json
 	python benchmarks/gas_vs_set.py
 
 demo: setup

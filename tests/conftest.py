@@ -9,6 +9,7 @@ pytest_plugins = [
     "fixtures.tokens",
     "fixtures.vaults",
     "fixtures.uniswap",
+    "fixtures.oracles",
 ]
 
 # Chain calls are slow and their timing varies; examples are judged by outcome, not speed.
