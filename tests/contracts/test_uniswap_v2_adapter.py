@@ -32,30 +32,19 @@ def liquidity_provider(accounts):
     return accounts[7]
 
 
-@pytest.fixture(scope="module")
-def aaa(create_token):
-    return create_token(18, "AAA")
+def _token(decimals: int, symbol: str):
+    @pytest.fixture(scope="module")
+    def token(create_token):
+        return create_token(decimals, symbol)
+
+    return token
 
 
-@pytest.fixture(scope="module")
-def bbb(create_token):
-    return create_token(18, "BBB")
-
-
-@pytest.fixture(scope="module")
-def hub(create_token):
-    """The middle token of 2-hop paths (AAA -> HUB -> CCC); AAA and CCC share no pool."""
-    return create_token(18, "HUB")
-
-
-@pytest.fixture(scope="module")
-def ccc(create_token):
-    return create_token(18, "CCC")
-
-
-@pytest.fixture(scope="module")
-def usdc(create_token):
-    return create_token(6, "USDC")
+aaa = _token(18, "AAA")
+bbb = _token(18, "BBB")
+hub = _token(18, "HUB")  # the middle token of 2-hop paths (AAA -> HUB -> CCC); AAA and CCC share no pool
+ccc = _token(18, "CCC")
+usdc = _token(6, "USDC")
 
 
 @pytest.fixture(scope="module")
@@ -314,6 +303,17 @@ def test_swap__input_token_takes_a_fee__reverts_transfer_amount_mismatch(
     taxed.approve(adapter, amount_in, sender=alice)
     with ape.reverts("uniswap_v2_adapter: transfer amount mismatch"):
         adapter.swap(taxed, aaa, amount_in, 0, path_data(taxed, aaa), sender=alice)
+
+
+def test_swap__input_token_returns_false__reverts_transfer_failed(project, adapter, deployer, alice, aaa):
+    falsy = project.FalseReturnToken.deploy("Falsy", "FLS", 18, sender=deployer)
+    amount_in = TRADE * 10**18
+    falsy.mint(alice, amount_in, sender=alice)
+    falsy.approve(adapter, amount_in, sender=alice)
+    falsy.set_fail(True, sender=deployer)
+    with ape.reverts("uniswap_v2_adapter: transfer failed"):
+        adapter.swap(falsy, aaa, amount_in, 0, path_data(falsy, aaa), sender=alice)
+    assert falsy.balanceOf(alice) == amount_in
 
 
 def test_swap__allowance_below_amount_in__reverts_with_token_reason(adapter, pools, alice, aaa, bbb):
