@@ -21,18 +21,23 @@ class VaultModel:
     supply: int = 0
     paused: bool = False
     shares: dict[str, int] = field(default_factory=dict)
-    # Ghost ledger per component: paid in by mints, paid out by redeems, donated from outside.
+    # Ghost ledger per component: paid in by mints, paid out by redeems, donated from outside, swept by governance.
     paid_in: list[int] = field(default_factory=list)
     paid_out: list[int] = field(default_factory=list)
     donated: list[int] = field(default_factory=list)
+    swept: list[int] = field(default_factory=list)
 
     def __post_init__(self):
         n = len(self.virtual_units)
-        self.paid_in, self.paid_out, self.donated = [0] * n, [0] * n, [0] * n
+        self.paid_in, self.paid_out, self.donated, self.swept = [0] * n, [0] * n, [0] * n, [0] * n
 
     def held(self, i: int) -> int:
         """What the vault must hold of component i."""
-        return self.paid_in[i] - self.paid_out[i] + self.donated[i]
+        return self.paid_in[i] - self.paid_out[i] + self.donated[i] - self.swept[i]
+
+    def claim(self, i: int) -> int:
+        """Component i owed to all holders at the current multiplier and supply, rounded up."""
+        return ref.ceil_div(self.virtual_units[i] * self.multiplier * self.supply, ref.CLAIM_SCALE)
 
     def accrued(self, now: int) -> tuple[int, int]:
         """(fee shares, multiplier) that accruing at `now` would produce, without changing the model."""

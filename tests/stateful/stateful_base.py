@@ -5,6 +5,8 @@ Each example runs on a fresh vault with a drawn basket shape (1-4 components out
 decimals, one of them a freezable blacklist token) and drawn fees, isolated by a chain snapshot.
 """
 
+import copy
+
 import ape
 from ape import accounts, chain, project
 from hypothesis import event, note
@@ -197,6 +199,25 @@ class StatefulBase(RuleBasedStateMachine):
         vault's do too (invariant 5); comparing get_units() across blocks would also see the fee accrued between."""
         self.tokens[i].mint(self.vault, amount, sender=self.deployer)
         self.model.donated[i] += amount
+
+    def sweep(self, i: int) -> None:
+        """Governance takes what the vault holds of a component beyond every claim: exactly that, never more."""
+        now = chain.pending_timestamp
+        model_after = copy.deepcopy(self.model)
+        fee_shares = model_after.accrue(now)
+        surplus = model_after.held(i) - model_after.claim(i)
+        note(f"sweep component {i}: surplus {surplus}")
+        event(f"sweep: {'surplus' if surplus > 0 else 'nothing to sweep'}")
+        if surplus <= 0:
+            with ape.reverts("index_vault: nothing to sweep"):
+                self.vault.sweep(self.tokens[i], self.deployer, sender=self.governance)
+            return
+        before = self.tokens[i].balanceOf(self.deployer)
+        tx = self.vault.sweep(self.tokens[i], self.deployer, sender=self.governance)
+        assert self.tokens[i].balanceOf(self.deployer) - before == surplus
+        self.model = model_after
+        self.model.swept[i] += surplus
+        self.check_fee_event(tx, fee_shares)
 
     def advance_time(self, seconds: int) -> None:
         chain.pending_timestamp += seconds

@@ -1,5 +1,5 @@
-"""Random sequences of mint, redeem (with and without skip), transfers, donations, time, fee changes, pause and
-freezes over random basket shapes; StatefulBase checks invariants 1-8 of the spec after every step."""
+"""Random sequences of mint, redeem (with and without skip), transfers, donations, sweeps, time, fee changes, pause
+and freezes over random basket shapes; StatefulBase checks invariants 1-8 of the spec after every step."""
 
 import ape
 from hypothesis import strategies as st
@@ -71,6 +71,10 @@ class VaultInvariants(StatefulBase):
     @rule(data=st.data(), amount=st.integers(1, 10**30))
     def rule_donate(self, data, amount):
         self.donate(data.draw(st.integers(0, len(self.tokens) - 1), label="component"), amount)
+
+    @rule(data=st.data())
+    def rule_sweep(self, data):
+        self.sweep(data.draw(st.integers(0, len(self.tokens) - 1), label="component"))
 
     @rule(seconds=st.one_of(st.integers(1, DAY), st.integers(DAY, 2 * ref.YEAR)))
     def rule_advance_time(self, seconds):
