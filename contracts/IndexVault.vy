@@ -7,8 +7,11 @@
         kind and `redeem` to receive them back; the basket is defined by
         *units*: the amount of each component behind 1e18 index tokens.
         Governance (two-step transfer) sets fees, the fee recipient and the
-        guardian; the guardian may pause minting, never redeeming. The vault
-        is deployed as a blueprint by `VaultFactory`.
+        guardian; the guardian may pause minting, never redeeming. Raising a
+        fee is risk-increasing: it is proposed, waits the timelock delay in the
+        open and only then executes; while any such change is queued, redeeming
+        is fee-free so holders who disagree can leave. Lowering fees takes
+        effect at once. The vault is deployed as a blueprint by `VaultFactory`.
 @custom:security Accounting is by units, never by `balanceOf(self)`: a claim is
                  `virtual_unit * multiplier * shares / 1e36`, so tokens sent to
                  the vault outside `mint` change no unit and no claim (no
@@ -36,11 +39,15 @@ from ethereum.ercs import IERC20
 from snekmate.auth import ownable
 from snekmate.tokens import erc20
 
+from .modules import timelock
+
 
 # snekmate's ERC-20 ledger; its `ownable` owner is the factory and guards nothing
 # exported here, because minting and burning only happen through mint/redeem.
 initializes: ownable
 initializes: erc20[ownable := ownable]
+# Risk-increasing changes wait `delay` in the open; while any is queued, redeeming is fee-free.
+initializes: timelock
 
 
 # The index token: ERC-20, EIP-2612 permit and EIP-5267 domain.
@@ -58,6 +65,19 @@ exports: (
     erc20.nonces,
     erc20.DOMAIN_SEPARATOR,
     erc20.eip712Domain,
+)
+
+
+# The timelock's view of queued changes, and `discard_expired` for anyone to clear a lapsed one.
+exports: (
+    timelock.delay,
+    timelock.eta,
+    timelock.queued_count,
+    timelock.change_id,
+    timelock.discard_expired,
+    timelock.MIN_DELAY,
+    timelock.MAX_DELAY,
+    timelock.GRACE_PERIOD,
 )
 
 
@@ -174,6 +194,7 @@ def __init__(
     management_fee: uint256,
     mint_fee: uint256,
     redeem_fee: uint256,
+    timelock_delay: uint256,
 ):
     """
     @notice Create the index with its initial basket. `units[i]` is the amount
@@ -212,6 +233,7 @@ def __init__(
     self.guardian = guardian
     self.fee_recipient = fee_recipient
 
+    timelock.__init__(timelock_delay)
     ownable.__init__()
     erc20.__init__(name, symbol, 18, name, "1")
 
@@ -276,7 +298,7 @@ def redeem(amount: uint256, receiver: address, skip: DynArray[address, MAX_COMPO
     hot: Hot = self._accrue()
     supply: uint256 = erc20.totalSupply
 
-    fee: uint256 = self._fee(amount, hot.redeem_fee)
+    fee: uint256 = self._redeem_fee(amount, hot.redeem_fee)
     burned: uint256 = amount - fee
     # Effects before interactions: the shares are gone before any component leaves.
     if fee != 0:
@@ -331,21 +353,52 @@ def sweep(token: address, receiver: address) -> uint256:
 @nonreentrant
 def set_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256):
     """
-    @notice Set the management fee (bps a year, streamed as new index tokens to
-            the fee recipient), the mint fee and the redeem fee (bps of the
-            amount). Governance only, each below its hard cap. The old
-            management fee is accrued up to this block first.
+    @notice Lower (or keep) the management fee (bps a year), the mint fee and
+            the redeem fee (bps of the amount), at once. Governance only. Raising
+            any of them goes through `propose_fees` and the timelock.
+    """
+    self._check_governance()
+    hot: Hot = self._load_hot()
+    assert (
+        management_fee <= hot.management_fee and mint_fee <= hot.mint_fee and redeem_fee <= hot.redeem_fee
+    ), "index_vault: fee increase needs timelock"
+    self._apply_fees(management_fee, mint_fee, redeem_fee)
+
+
+@external
+@nonreentrant
+def propose_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256) -> bytes32:
+    """
+    @notice Queue new fees (any of them higher) behind the timelock: executable
+            by governance after `delay()`, for `GRACE_PERIOD()`. Until it is
+            executed, cancelled or discarded, redeeming is fee-free.
+    @return The change id, for `execute_fees` watchers and `cancel`.
     """
     self._check_governance()
     self._check_fees(management_fee, mint_fee, redeem_fee)
-    hot: Hot = self._accrue()
-    # The new rate runs from now: time not yet charged (a zero old rate) is never back-charged.
-    hot.last_accrual = block.timestamp
-    hot.management_fee = management_fee
-    hot.mint_fee = mint_fee
-    hot.redeem_fee = redeem_fee
-    self._store_hot(hot)
-    log FeesSet(management_fee=management_fee, mint_fee=mint_fee, redeem_fee=redeem_fee)
+    return timelock._queue("set_fees", abi_encode(management_fee, mint_fee, redeem_fee))
+
+
+@external
+@nonreentrant
+def execute_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256):
+    """
+    @notice Apply fees queued by `propose_fees` once the delay has passed.
+            Governance only. The old management fee is accrued up to this block first.
+    """
+    self._check_governance()
+    timelock._execute("set_fees", abi_encode(management_fee, mint_fee, redeem_fee))
+    self._apply_fees(management_fee, mint_fee, redeem_fee)
+
+
+@external
+@nonreentrant
+def cancel(change_id: bytes32):
+    """
+    @notice Drop a queued change. Governance, or the guardian as an emergency brake.
+    """
+    assert msg.sender == self.guardian or msg.sender == self.governance, "index_vault: not guardian"
+    timelock._cancel(change_id)
 
 
 @external
@@ -477,10 +530,11 @@ def preview_mint(amount: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
 def preview_redeem(amount: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
     """
     @notice What `redeem(amount, ...)` in this block pays of each component
-            after the redeem fee, in `basket()` order, none skipped.
+            after the redeem fee (none while a change is queued), in `basket()`
+            order, none skipped.
     """
     hot: Hot = self._accrued_hot()
-    scaled: uint256 = (amount - self._fee(amount, hot.redeem_fee)) * hot.multiplier
+    scaled: uint256 = (amount - self._redeem_fee(amount, hot.redeem_fee)) * hot.multiplier
     paid: DynArray[uint256, MAX_COMPONENTS] = []
     for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
         paid.append(self._claim(self._components[i], scaled, False))
@@ -651,6 +705,34 @@ def _claim(packed: uint256, scaled: uint256, round_up: bool) -> uint256:
     if round_up:
         return (exact + CLAIM_SCALE - 1) // CLAIM_SCALE
     return exact // CLAIM_SCALE
+
+
+@internal
+def _apply_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256):
+    """
+    @dev Accrue at the old management fee, then store the new fees.
+    """
+    hot: Hot = self._accrue()
+    # The new rate runs from now: time not yet charged (a zero old rate) is never back-charged.
+    hot.last_accrual = block.timestamp
+    hot.management_fee = management_fee
+    hot.mint_fee = mint_fee
+    hot.redeem_fee = redeem_fee
+    self._store_hot(hot)
+    log FeesSet(management_fee=management_fee, mint_fee=mint_fee, redeem_fee=redeem_fee)
+
+
+@internal
+@view
+def _redeem_fee(amount: uint256, fee_bps: uint256) -> uint256:
+    """
+    @dev The redeem fee, waived while any change is queued: holders who
+         disagree with a pending change leave for free. The queue is read only
+         when there is a fee to waive, so fee-free vaults pay nothing for it.
+    """
+    if fee_bps == 0 or timelock.queued_count != 0:
+        return 0
+    return self._fee(amount, fee_bps)
 
 
 @internal

@@ -37,6 +37,7 @@ event VaultCreated:
     management_fee: uint256
     mint_fee: uint256
     redeem_fee: uint256
+    timelock_delay: uint256
 
 
 @deploy
@@ -60,6 +61,7 @@ def create_vault(
     management_fee: uint256,
     mint_fee: uint256,
     redeem_fee: uint256,
+    timelock_delay: uint256,
 ) -> address:
     """
     @notice Create an index vault. Anyone may call; the caller chooses the
@@ -68,6 +70,7 @@ def create_vault(
     @param management_fee Bps a year, streamed as index tokens to the fee recipient.
     @param mint_fee Bps of each mint, in index tokens.
     @param redeem_fee Bps of each redeem, in index tokens.
+    @param timelock_delay Seconds every risk-increasing change waits (1 to 30 days).
     @return The new vault's address.
     """
     vault: address = create_from_blueprint(
@@ -82,6 +85,7 @@ def create_vault(
         management_fee,
         mint_fee,
         redeem_fee,
+        timelock_delay,
     )
     index: uint256 = self.vault_count
     self.vaults[index] = vault
@@ -101,5 +105,6 @@ def create_vault(
         management_fee=management_fee,
         mint_fee=mint_fee,
         redeem_fee=redeem_fee,
+        timelock_delay=timelock_delay,
     )
     return vault

@@ -86,10 +86,17 @@ def test_accrue__with_zero_supply__starts_clock_at_first_mint(fee_vault, alice, 
     assert fee_vault.last_accrual() == tx.timestamp
 
 
-def test_set_fees__raising_from_zero__never_back_charges(vault, alice, governance, fee_recipient, mint_for, chain):
+def raise_fees(vault, governance, chain, fees):
+    """Propose, wait out the timelock, execute; returns the execute receipt."""
+    vault.propose_fees(*fees, sender=governance)
+    chain.pending_timestamp += vault.delay()
+    return vault.execute_fees(*fees, sender=governance)
+
+
+def test_execute_fees__raising_from_zero__never_back_charges(vault, alice, governance, fee_recipient, mint_for, chain):
     mint_for(vault, alice, ONE)
     chain.pending_timestamp = vault.last_accrual() + ref.YEAR
-    tx = vault.set_fees(100, 0, 0, sender=governance)
+    tx = raise_fees(vault, governance, chain, (100, 0, 0))
     assert vault.balanceOf(fee_recipient) == 0
     assert vault.last_accrual() == tx.timestamp
     assert vault.fees() == (100, 0, 0)
@@ -103,6 +110,12 @@ def test_set_fees__lowering__accrues_old_rate_first(fee_vault, alice, governance
     assert fee_vault.balanceOf(fee_recipient) == ref.fee_shares(1000 * ONE, 200, ref.YEAR)
 
 
+@pytest.mark.parametrize("fees", [(201, 0, 0), (200, 1, 0), (200, 0, 1)])
+def test_set_fees__any_increase__reverts(fee_vault, governance, fees):
+    with ape.reverts("index_vault: fee increase needs timelock"):
+        fee_vault.set_fees(*fees, sender=governance)
+
+
 @pytest.mark.parametrize(
     "fees, reason",
     [
@@ -111,14 +124,99 @@ def test_set_fees__lowering__accrues_old_rate_first(fee_vault, alice, governance
         ((0, 0, 101), "index_vault: redeem fee above cap"),
     ],
 )
-def test_set_fees__above_cap__reverts(vault, governance, fees, reason):
+def test_propose_fees__above_cap__reverts(vault, governance, fees, reason):
     with ape.reverts(reason):
-        vault.set_fees(*fees, sender=governance)
+        vault.propose_fees(*fees, sender=governance)
 
 
-def test_set_fees__at_caps__succeeds(vault, governance):
-    vault.set_fees(500, 100, 100, sender=governance)
+def test_execute_fees__at_caps_after_delay__applies(vault, governance, chain):
+    tx = raise_fees(vault, governance, chain, (500, 100, 100))
     assert vault.fees() == (500, 100, 100)
+    assert vault.queued_count() == 0
+    assert len(tx.events.filter(vault.ChangeExecuted)) == 1
+
+
+def test_propose_fees__queued__announces_payload_and_waits(vault, governance, chain):
+    tx = vault.propose_fees(10, 20, 30, sender=governance)
+    event = tx.events.filter(vault.ChangeQueued)[0]
+    assert event.action == "set_fees"
+    assert event.eta == tx.timestamp + vault.delay()
+    assert vault.eta(event.id) == event.eta
+    assert vault.queued_count() == 1
+    with ape.reverts("timelock: too early"):
+        vault.execute_fees(10, 20, 30, sender=governance)
+    assert vault.fees() == (0, 0, 0)
+
+
+def test_execute_fees__different_payload__reverts(vault, governance, chain):
+    vault.propose_fees(10, 20, 30, sender=governance)
+    chain.pending_timestamp += vault.delay()
+    with ape.reverts("timelock: not queued"):
+        vault.execute_fees(10, 20, 31, sender=governance)
+
+
+def test_propose_fees__not_governance__reverts(vault, guardian):
+    with ape.reverts("index_vault: not governance"):
+        vault.propose_fees(1, 1, 1, sender=guardian)
+
+
+def test_execute_fees__not_governance__reverts(vault, governance, guardian, chain):
+    vault.propose_fees(1, 1, 1, sender=governance)
+    chain.pending_timestamp += vault.delay()
+    with ape.reverts("index_vault: not governance"):
+        vault.execute_fees(1, 1, 1, sender=guardian)
+
+
+@pytest.mark.parametrize("role", ["guardian", "governance"])
+def test_cancel__by_guardian_or_governance__drops_the_change(vault, governance, role, request, chain):
+    change_id = vault.propose_fees(1, 1, 1, sender=governance).events.filter(vault.ChangeQueued)[0].id
+    vault.cancel(change_id, sender=request.getfixturevalue(role))
+    assert vault.queued_count() == 0
+    chain.pending_timestamp += vault.delay()
+    with ape.reverts("timelock: not queued"):
+        vault.execute_fees(1, 1, 1, sender=governance)
+
+
+def test_cancel__by_anyone_else__reverts(vault, governance, alice):
+    change_id = vault.propose_fees(1, 1, 1, sender=governance).events.filter(vault.ChangeQueued)[0].id
+    with ape.reverts("index_vault: not guardian"):
+        vault.cancel(change_id, sender=alice)
+
+
+def test_redeem__while_change_queued__is_fee_free(create_vault, tokens, alice, governance, fee_recipient, mint_for):
+    vault = create_vault(tokens[:1], fees=(0, 0, 100))
+    mint_for(vault, alice, 100 * ONE)
+    vault.propose_fees(0, 0, 100, sender=governance)  # even re-proposing the same fee opens the exit window
+    assert vault.preview_redeem(50 * ONE) == [50 * ONE]
+    tx = vault.redeem(50 * ONE, alice, [], sender=alice)
+    assert tx.events.filter(vault.Redeemed)[0].fee == 0
+    assert vault.balanceOf(fee_recipient) == 0
+    assert tokens[0].balanceOf(alice) == 50 * ONE
+
+
+def test_redeem__after_queued_change_cancelled__charges_fee_again(
+    create_vault, tokens, alice, governance, guardian, fee_recipient, mint_for
+):
+    vault = create_vault(tokens[:1], fees=(0, 0, 100))
+    mint_for(vault, alice, 100 * ONE)
+    change_id = vault.propose_fees(0, 0, 100, sender=governance).events.filter(vault.ChangeQueued)[0].id
+    vault.cancel(change_id, sender=guardian)
+    vault.redeem(100 * ONE, alice, [], sender=alice)
+    assert vault.balanceOf(fee_recipient) == ONE
+
+
+def test_discard_expired__lapsed_change__closes_the_exit_window(
+    create_vault, tokens, alice, bob, governance, fee_recipient, mint_for, chain
+):
+    vault = create_vault(tokens[:1], fees=(0, 0, 100))
+    mint_for(vault, alice, 100 * ONE)
+    change_id = vault.propose_fees(0, 0, 100, sender=governance).events.filter(vault.ChangeQueued)[0].id
+    with ape.reverts("timelock: not expired"):
+        vault.discard_expired(change_id, sender=bob)
+    chain.pending_timestamp += vault.delay() + vault.GRACE_PERIOD() + 1
+    vault.discard_expired(change_id, sender=bob)
+    vault.redeem(100 * ONE, alice, [], sender=alice)
+    assert vault.balanceOf(fee_recipient) == ONE
 
 
 def test_set_fees__not_governance__reverts(vault, alice):

@@ -4,6 +4,7 @@ import ape
 import pytest
 
 ONE = 10**18
+DAY = 86_400
 MAX_COMPONENTS = 32
 MAX_UNIT = 2**96 - 1
 ZERO = ape.utils.ZERO_ADDRESS
@@ -53,7 +54,7 @@ def test_create_vault__twice__gives_distinct_addresses_and_indices(factory, crea
 @pytest.mark.parametrize("creator", ["alice", "bob", "governance"])
 def test_create_vault__by_any_account__succeeds_and_records_creator(factory, tokens, creator, request):
     account = request.getfixturevalue(creator)
-    tx = factory.create_vault("Any", "ANY", tokens, [ONE] * 3, account, account, account, 0, 0, 0, sender=account)
+    tx = factory.create_vault("Any", "ANY", tokens, [ONE] * 3, account, account, account, 0, 0, 0, DAY, sender=account)
     event = tx.events.filter(factory.VaultCreated)[0]
     assert event.creator == account.address
     assert factory.is_vault(event.vault)
@@ -63,9 +64,9 @@ def test_create_vault__by_any_account__succeeds_and_records_creator(factory, tok
 def test_create_vault__event__carries_every_parameter(factory, tokens, alice, bob, carol, deployer):
     components = [t.address for t in tokens]
     units = [ONE, 2 * ONE, 7]
-    factory.create_vault("Placeholder", "PH", components[:1], [ONE], alice, bob, carol, 0, 0, 0, sender=deployer)
+    factory.create_vault("Placeholder", "PH", components[:1], [ONE], alice, bob, carol, 0, 0, 0, DAY, sender=deployer)
     tx = factory.create_vault(
-        "Blue Chip Index", "BCI", components, units, alice, bob, carol, 123, 45, 67, sender=carol
+        "Blue Chip Index", "BCI", components, units, alice, bob, carol, 123, 45, 67, 2 * DAY, sender=carol
     )
     events = tx.events.filter(factory.VaultCreated)
     assert len(events) == 1
@@ -84,12 +85,13 @@ def test_create_vault__event__carries_every_parameter(factory, tokens, alice, bo
     assert event.management_fee == 123
     assert event.mint_fee == 45
     assert event.redeem_fee == 67
+    assert event.timelock_delay == 2 * DAY
 
 
 def test_create_vault__parameters__configure_the_new_vault(project, factory, tokens, alice, bob, carol):
     units = [ONE, 5, MAX_UNIT]
     tx = factory.create_vault(
-        "Blue Chip Index", "BCI", tokens, units, alice, bob, carol, 500, 100, 100, sender=carol
+        "Blue Chip Index", "BCI", tokens, units, alice, bob, carol, 500, 100, 100, 3 * DAY, sender=carol
     )
     # Read the address from the event: on ape's test provider `tx.return_value` re-runs the call
     # on the post-state and so reports the *next* vault's address.
@@ -108,6 +110,7 @@ def test_create_vault__parameters__configure_the_new_vault(project, factory, tok
     assert vault.multiplier() == ONE
     assert not vault.mint_paused()
     assert vault.last_accrual() == tx.timestamp
+    assert vault.delay() == 3 * DAY
 
 
 def test_create_vault__zero_guardian__succeeds_without_guardian(create_vault, tokens):
@@ -222,7 +225,7 @@ def test_create_vault__more_than_max_components__reverts(factory, many_tokens, g
     with pytest.raises(ape.exceptions.ContractLogicError) as error:
         factory.create_vault(
             "Too Big", "BIG", many_tokens, [ONE] * len(many_tokens), governance, governance, fee_recipient,
-            0, 0, 0, sender=deployer,
+            0, 0, 0, DAY, sender=deployer,
         )
     assert error.value.message == "Transaction failed."
     assert factory.vault_count() == 0

@@ -20,6 +20,9 @@ class VaultModel:
     multiplier: int = ref.PRECISION
     supply: int = 0
     paused: bool = False
+    # Fee changes queued behind the timelock, (management, mint, redeem) -> eta: while any is queued (expired ones
+    # included, until executed or cancelled), redeem is fee-free.
+    queued_fees: dict[tuple[int, int, int], int] = field(default_factory=dict)
     shares: dict[str, int] = field(default_factory=dict)
     # Ghost ledger per component: paid in by mints, paid out by redeems, donated from outside, swept by governance.
     paid_in: list[int] = field(default_factory=list)
@@ -65,6 +68,9 @@ class VaultModel:
     def exact_claims(self, amount: int, multiplier: int) -> list[int]:
         """Each component's exact claim of `amount` shares, scaled by 1e36."""
         return [vu * multiplier * amount for vu in self.virtual_units]
+
+    def effective_redeem_fee(self) -> int:
+        return 0 if self.queued_fees else self.redeem_fee
 
     def credit(self, holder: str, amount: int) -> None:
         self.shares[holder] = self.shares.get(holder, 0) + amount

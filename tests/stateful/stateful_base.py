@@ -9,6 +9,7 @@ import copy
 
 import ape
 from ape import accounts, chain, project
+from eth_abi import encode
 from hypothesis import event, note
 from hypothesis.stateful import RuleBasedStateMachine, invariant
 
@@ -20,6 +21,8 @@ TOKEN_POOL = [("MockERC20", 0), ("MockERC20", 6), ("MockERC20", 18), ("MockERC20
 BLACKLIST = 4
 FUNDING = 10**40  # of every component, to every holder: far above what 30 steps can pull
 MAX_UINT256 = 2**256 - 1
+TIMELOCK_DELAY = 86_400
+GRACE_PERIOD = 14 * 86_400
 
 
 class Infrastructure:
@@ -75,6 +78,7 @@ class StatefulBase(RuleBasedStateMachine):
             self.guardian,
             self.fee_recipient,
             *fees,
+            TIMELOCK_DELAY,
             sender=self.deployer,
         )
         self.vault = project.IndexVault.at(tx.events.filter(infra.factory.VaultCreated)[0].vault)
@@ -152,7 +156,7 @@ class StatefulBase(RuleBasedStateMachine):
     def redeem(self, user, receiver, amount: int, skip: list[int]) -> None:
         now = chain.pending_timestamp
         fee_shares, multiplier = self.model.accrued(now)
-        burned = amount - ref.fee(amount, self.model.redeem_fee)
+        burned = amount - ref.fee(amount, self.model.effective_redeem_fee())
         claims = self.model.exact_claims(burned, multiplier)
         error = None
         for i, claim in enumerate(claims):
@@ -223,13 +227,59 @@ class StatefulBase(RuleBasedStateMachine):
         chain.pending_timestamp += seconds
 
     def set_fees(self, management_fee: int, mint_fee: int, redeem_fee: int) -> None:
+        """Lower fees at once; any increase must be refused (it belongs behind the timelock)."""
+        fees = (management_fee, mint_fee, redeem_fee)
+        if any(new > old for new, old in zip(fees, self.current_fees())):
+            with ape.reverts("index_vault: fee increase needs timelock"):
+                self.vault.set_fees(*fees, sender=self.governance)
+            return
         now = chain.pending_timestamp
         fee_shares, _ = self.model.accrued(now)
-        tx = self.vault.set_fees(management_fee, mint_fee, redeem_fee, sender=self.governance)
+        tx = self.vault.set_fees(*fees, sender=self.governance)
+        self.apply_fees(tx, now, fees)
+        self.check_fee_event(tx, fee_shares)
+
+    def propose_fees(self, fees: tuple[int, int, int]) -> None:
+        if fees in self.model.queued_fees:
+            with ape.reverts("timelock: already queued"):
+                self.vault.propose_fees(*fees, sender=self.governance)
+            return
+        tx = self.vault.propose_fees(*fees, sender=self.governance)
+        self.model.queued_fees[fees] = tx.timestamp + TIMELOCK_DELAY
+
+    def execute_fees(self, fees: tuple[int, int, int], wait: bool) -> None:
+        """Apply a queued fee change: only from its eta until the grace period ends."""
+        eta = self.model.queued_fees[fees]
+        if wait and chain.pending_timestamp < eta:
+            chain.pending_timestamp = eta
+        now = chain.pending_timestamp
+        error = None
+        if now < eta:
+            error = "timelock: too early"
+        elif now > eta + GRACE_PERIOD:
+            error = "timelock: expired"
+        event(f"execute fees: {error or 'ok'}")
+        if error:
+            with ape.reverts(error):
+                self.vault.execute_fees(*fees, sender=self.governance)
+            return
+        fee_shares, _ = self.model.accrued(now)
+        tx = self.vault.execute_fees(*fees, sender=self.governance)
+        del self.model.queued_fees[fees]
+        self.apply_fees(tx, now, fees)
+        self.check_fee_event(tx, fee_shares)
+
+    def cancel_fees(self, fees: tuple[int, int, int]) -> None:
+        self.vault.cancel(self.vault.change_id("set_fees", encode(["uint256"] * 3, fees)), sender=self.guardian)
+        del self.model.queued_fees[fees]
+
+    def current_fees(self) -> tuple[int, int, int]:
+        return self.model.management_fee, self.model.mint_fee, self.model.redeem_fee
+
+    def apply_fees(self, tx, now: int, fees: tuple[int, int, int]) -> None:
         self.model.accrue(now)
         self.model.last_accrual = tx.timestamp
-        self.model.management_fee, self.model.mint_fee, self.model.redeem_fee = management_fee, mint_fee, redeem_fee
-        self.check_fee_event(tx, fee_shares)
+        self.model.management_fee, self.model.mint_fee, self.model.redeem_fee = fees
 
     def pause_mint(self) -> None:
         self.vault.pause_mint(sender=self.guardian)

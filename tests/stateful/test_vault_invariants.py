@@ -84,6 +84,20 @@ class VaultInvariants(StatefulBase):
     def rule_set_fees(self, fees):
         self.set_fees(*fees)
 
+    @rule(fees=fee_triples)
+    def rule_propose_fees(self, fees):
+        self.propose_fees(fees)
+
+    @precondition(lambda self: self.model.queued_fees)
+    @rule(data=st.data(), wait=st.booleans())
+    def rule_execute_fees(self, data, wait):
+        self.execute_fees(data.draw(st.sampled_from(sorted(self.model.queued_fees)), label="queued fees"), wait)
+
+    @precondition(lambda self: self.model.queued_fees)
+    @rule(data=st.data())
+    def rule_cancel_fees(self, data):
+        self.cancel_fees(data.draw(st.sampled_from(sorted(self.model.queued_fees)), label="queued fees"))
+
     @precondition(lambda self: not self.model.paused)
     @rule(now=st.integers(0, 3))
     def rule_pause(self, now):
