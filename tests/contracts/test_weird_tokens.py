@@ -33,6 +33,17 @@ def standard(create_token):
     return create_token(18, "STD")
 
 
+def weird_basket(contract_name, decimals=18, unit=ONE):
+    """A fixture: a vault of the weird token (first, `unit` per index token) and the standard token (one each)."""
+
+    @pytest.fixture
+    def basket(create_weird, standard, create_vault):
+        components = [create_weird(contract_name, decimals=decimals), standard]
+        return create_vault(components, units=[unit, ONE]), components
+
+    return basket
+
+
 def fund_exact(vault, components, account, amount):
     """Mint `account` exactly what `vault.mint(amount)` pulls of each component, approve it; return that."""
     owed = vault.preview_mint(amount)
@@ -229,11 +240,7 @@ def test_mint__fee_on_transfer_fee_rounds_to_zero__succeeds_and_stays_solvent(
 # --- No return value (USDT-like) ---
 
 
-@pytest.fixture
-def no_return_basket(create_weird, standard, create_vault):
-    no_return = create_weird("NoReturnToken", decimals=6)
-    components = [no_return, standard]
-    return create_vault(components, units=[2 * 10**6, ONE]), components
+no_return_basket = weird_basket("NoReturnToken", decimals=6, unit=2 * 10**6)
 
 
 def test_mint__no_return_token__pulls_exact_amounts(no_return_basket, alice):
@@ -272,11 +279,7 @@ def test_redeem__no_return_token__pays_exact_amounts(no_return_basket, alice, bo
 # --- Returns false instead of reverting ---
 
 
-@pytest.fixture
-def false_basket(create_weird, standard, create_vault):
-    false_token = create_weird("FalseReturnToken")
-    components = [false_token, standard]
-    return create_vault(components), components
+false_basket = weird_basket("FalseReturnToken")
 
 
 def test_mint__false_return_token_working__succeeds(false_basket, alice):
@@ -343,11 +346,7 @@ def rebased_receipt(amount, index):
     return (amount * WAD // index) * index // WAD
 
 
-@pytest.fixture
-def rebasing_basket(create_weird, standard, create_vault):
-    rebasing = create_weird("RebasingToken")
-    components = [rebasing, standard]
-    return create_vault(components), components
+rebasing_basket = weird_basket("RebasingToken")
 
 
 def test_mint__rebasing_token_before_any_rebase__pulls_exact_amounts(rebasing_basket, alice):
@@ -465,11 +464,7 @@ def test_redeem__rebasing_token_after_negative_rebase_skipped__last_holder_leave
 # --- Blacklist (USDC-like) ---
 
 
-@pytest.fixture
-def blacklist_basket(create_weird, standard, create_vault):
-    blacklist = create_weird("BlacklistToken", decimals=6)
-    components = [blacklist, standard]
-    return create_vault(components, units=[10**6, ONE]), components
+blacklist_basket = weird_basket("BlacklistToken", decimals=6, unit=10**6)
 
 
 def test_redeem__blacklist_receiver_not_frozen__pays_everything(blacklist_basket, alice, bob, deployer):
