@@ -397,7 +397,7 @@ def cancel(change_id: bytes32):
     """
     @notice Drop a queued change. Governance, or the guardian as an emergency brake.
     """
-    assert msg.sender == self.guardian or msg.sender == self.governance, "index_vault: not guardian"
+    self._check_guardian()
     timelock._cancel(change_id)
 
 
@@ -434,7 +434,7 @@ def pause_mint():
     @notice Stop new mints (an emergency brake). Guardian or governance.
             Redeeming is never affected.
     """
-    assert msg.sender == self.guardian or msg.sender == self.governance, "index_vault: not guardian"
+    self._check_guardian()
     hot: Hot = self._load_hot()
     hot.mint_paused = True
     self._store_hot(hot)
@@ -755,6 +755,15 @@ def _check_receiver(receiver: address):
 @view
 def _check_governance():
     assert msg.sender == self.governance, "index_vault: not governance"
+
+
+@internal
+@view
+def _check_guardian():
+    """
+    @dev The guardian's emergency powers are governance's too.
+    """
+    assert msg.sender == self.guardian or msg.sender == self.governance, "index_vault: not guardian"
 
 
 @internal
