@@ -57,6 +57,7 @@ BASELINE = "Set"
 NO_FEES = (0, 0, 0)
 WITH_FEES = (100, 10, 10)
 TIMELOCK_DELAY = 86_400  # the minimum; the delay does not touch mint or redeem
+BPS = 10_000
 
 
 class BenchmarkError(Exception):
@@ -168,8 +169,14 @@ class IndexVaultSystem:
     def __post_init__(self) -> None:
         # ContractContainer.declare sends the EIP-5202 blueprint deployment; the receipt carries its address.
         blueprint = project.IndexVault.declare(sender=self.deployer).contract_address
+        policy_blueprint = project.RebalancePolicy.declare(sender=self.deployer).contract_address
         _check(blueprint is not None, "IndexVault blueprint declaration returned no contract address")
-        self._factory = project.VaultFactory.deploy(blueprint, sender=self.deployer)
+        _check(policy_blueprint is not None, "RebalancePolicy blueprint declaration returned no contract address")
+        self._factory = project.VaultFactory.deploy(blueprint, policy_blueprint, sender=self.deployer)
+        # Mint and redeem never read prices: an oracle with no feeds is enough.
+        self._oracle = project.OracleRouter.deploy(
+            self.governance, TIMELOCK_DELAY, ZERO_ADDRESS, 0, sender=self.deployer
+        )
 
     def deploy(self, components: Sequence[ContractInstance], units: Sequence[int]) -> Handle:
         receipt = self._factory.create_vault(
@@ -182,6 +189,7 @@ class IndexVaultSystem:
             self.fee_recipient,
             *self.fees,
             TIMELOCK_DELAY,
+            _rebalancing(self._oracle.address, len(components)),
             sender=self.deployer,
         )
         (created,) = receipt.decode_logs(self._factory.VaultCreated)
@@ -193,6 +201,14 @@ class IndexVaultSystem:
 
     def redeem(self, handle: Handle, amount: int, holder: AccountAPI) -> ReceiptAPI:
         return handle.target.redeem(amount, holder, [], sender=holder)
+
+
+def _rebalancing(oracle: str, count: int) -> tuple:
+    """`vault_params.PolicyParams` for a vault that is only minted and redeemed: equal targets, no keepers."""
+    targets = [BPS // count] * count
+    targets[0] += BPS - sum(targets)
+    limits = (100, 2_000, 50, 50, 3_600, 500, 7 * 86_400)
+    return (oracle, ZERO_ADDRESS, [], [], targets, [0] * count, [BPS] * count, limits)
 
 
 def _check(condition: bool, message: str) -> None:

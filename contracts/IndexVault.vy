@@ -11,14 +11,23 @@
         fee is risk-increasing: it is proposed, waits the timelock delay in the
         open and only then executes; while any such change is queued, redeeming
         is fee-free so holders who disagree can leave. Lowering fees takes
-        effect at once. The vault is deployed as a blueprint by `VaultFactory`.
+        effect at once. Rebalancing goes through the vault's `RebalancePolicy`
+        (created with it by `VaultFactory`, fixed for life): a keeper calls
+        `rebalance`, the policy checks the keeper, the adapter and the trade
+        against oracle prices, targets and limits, the vault swaps through the
+        adapter and recomputes the two legs' units from its own accounting,
+        and the policy checks the result. The policy may also add a component
+        (unit 0) and remove a dust one; it can move no token otherwise.
 @custom:security Accounting is by units, never by `balanceOf(self)`: a claim is
                  `virtual_unit * multiplier * shares / 1e36`, so tokens sent to
                  the vault outside `mint` change no unit and no claim (no
                  first-depositor / donation inflation attack); they can be
                  swept by governance. Mint pays the claim rounded up, redeem
                  pays it rounded down, fee accrual lowers the multiplier
-                 rounding down: every rounding favours the vault, so
+                 rounding down, a rebalance recomputes the sold leg's unit
+                 from its claim minus what left and the bought leg's from its
+                 claim plus what arrived (both by balance delta), rounding
+                 down: every rounding favours the vault, so
                  `balance >= ceil(claim of all shares)` holds for each component.
                  Every incoming transfer is checked by balance delta, so
                  fee-on-transfer tokens revert; tokens that return no bool work,
@@ -27,7 +36,8 @@
                  leaves the last redeemers short of that component; they can
                  still leave with `skip`), tokens whose balance exceeds ~1e41
                  wei, and units above 2**96 - 1 (checked).
-@custom:kill The guardian (or governance) can pause `mint`. Nothing can pause
+@custom:kill The guardian (or governance) can pause `mint`, and through the
+             policy pause `rebalance` and revoke keepers. Nothing can pause
              `redeem`: a holder can always burn shares for the basket, and a
              component that cannot be transferred (frozen, blacklisted) can be
              named in `skip`, forfeiting only that component's share to the
@@ -39,6 +49,8 @@ from ethereum.ercs import IERC20
 from snekmate.auth import ownable
 from snekmate.tokens import erc20
 
+from .interfaces import IRebalancePolicy
+from .interfaces import ISwapAdapter
 from .modules import timelock
 
 
@@ -127,6 +139,8 @@ governance: public(address)
 pending_governance: public(address)
 guardian: public(address)
 fee_recipient: public(address)
+# Checks every rebalance and may add or remove components; set once, by the factory.
+policy: public(IRebalancePolicy)
 
 
 event Minted:
@@ -146,6 +160,26 @@ event FeeAccrued:
     recipient: indexed(address)
     shares: uint256
     multiplier: uint256
+
+event Rebalanced:
+    keeper: indexed(address)
+    sell: indexed(address)
+    buy: indexed(address)
+    adapter: address
+    amount_in: uint256
+    amount_out: uint256
+    value_in: uint256  # USD (18 decimals) of what was sold, at the oracle price the policy checked
+
+event ComponentAdded:
+    token: indexed(address)
+
+event ComponentRemoved:
+    token: indexed(address)
+    remainder: uint256
+    receiver: indexed(address)
+
+event PolicySet:
+    policy: indexed(address)
 
 event ClaimForfeited:
     token: indexed(address)
@@ -246,7 +280,8 @@ def mint(amount: uint256, receiver: address):
             component, ceil(unit * (amount + mint fee) / 1e18), pulled with
             `transferFrom` (approve the vault first); the mint fee, in index
             tokens, goes to the fee recipient.
-    @dev Reverts if minting is paused, if any component would be paid less
+    @dev Components with a zero unit (added, not bought into yet) are not
+         pulled. Reverts if minting is paused, if any component would be paid less
          than one whole wei of its exact share (the price would be mostly
          rounding), or if a component arrives short (fee-on-transfer).
     @param amount Index tokens to mint to `receiver`, 18 decimals.
@@ -263,8 +298,11 @@ def mint(amount: uint256, receiver: address):
     scaled: uint256 = unsafe_mul(unsafe_add(amount, fee), hot.multiplier)
     for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
         packed: uint256 = self._components[i]
+        virtual_unit: uint256 = packed >> 160
+        if virtual_unit == 0:
+            continue  # added at weight 0 and not bought into yet: nothing is owed
         # unsafe: virtual_unit < 2**96, so the exact claim < 2**253.
-        exact: uint256 = unsafe_mul(packed >> 160, scaled)
+        exact: uint256 = unsafe_mul(virtual_unit, scaled)
         assert exact >= CLAIM_SCALE, "index_vault: mint rounds to zero"
         # Round up: the vault never receives less than the exact claim it issues.
         self._pull(self._token(packed), unsafe_div(unsafe_add(exact, CLAIM_SCALE - 1), CLAIM_SCALE))
@@ -314,7 +352,10 @@ def redeem(amount: uint256, receiver: address, skip: DynArray[address, MAX_COMPO
             skipped += 1
             self._forfeit(i, packed, supply, burned)
             continue
-        exact: uint256 = (packed >> 160) * scaled
+        virtual_unit: uint256 = packed >> 160
+        if virtual_unit == 0:
+            continue  # nothing held yet
+        exact: uint256 = virtual_unit * scaled
         assert exact >= CLAIM_SCALE, "index_vault: redeem rounds to zero"
         # Round down: the vault never pays more than the exact claim it burns.
         self._push(token, receiver, unsafe_div(exact, CLAIM_SCALE))
@@ -347,6 +388,125 @@ def sweep(token: address, receiver: address) -> uint256:
     self._push(token, receiver, surplus)
     log Swept(token=token, receiver=receiver, amount=surplus)
     return surplus
+
+
+@external
+@nonreentrant
+def rebalance(
+    sell: address, buy: address, amount_in: uint256, min_out: uint256, adapter: address, data: Bytes[1024]
+) -> uint256:
+    """
+    @notice Sell exactly `amount_in` of the overweight component `sell` for at
+            least `min_out` of the underweight component `buy` through an
+            allow-listed `adapter`. Keepers only (as the policy lists them).
+            Before the swap the policy checks, at oracle prices, that `sell` is
+            above and `buy` below target, that `min_out` is worth at least
+            (1 - max_slippage) of what is sold, the trade size and the
+            cooldown; after it, that neither leg ended past its target by more
+            than the tolerance and that the value lost is within the cap.
+    @param sell The component sold.
+    @param buy The component bought.
+    @param amount_in The exact amount of `sell` to sell, at most what all holders own of it.
+    @param min_out The least `buy` to accept, measured by the vault's balance delta.
+    @param adapter The swap adapter (`ISwapAdapter`), allow-listed by the policy.
+    @param data Routing for the adapter (for Uniswap V2, `abi_encode(path)`).
+    @return The amount of `buy` received.
+    """
+    policy: IRebalancePolicy = self.policy
+    assert policy.address != empty(address), "index_vault: no policy"
+    assert amount_in != 0, "index_vault: zero amount"
+    assert sell != buy, "index_vault: sell is buy"
+    hot: Hot = self._accrue()
+    supply: uint256 = erc20.totalSupply
+    assert supply != 0, "index_vault: empty vault"
+    s: uint256 = self._index_of(sell, hot.count)
+    b: uint256 = self._index_of(buy, hot.count)
+    scaled: uint256 = supply * hot.multiplier
+    sold: uint256 = self._components[s]
+    assert amount_in * CLAIM_SCALE <= (sold >> 160) * scaled, "index_vault: sell exceeds holdings"
+
+    # Reverts with the policy's reason unless the keeper, adapter and trade are within its limits.
+    value_in: uint256 = staticcall policy.check_trade(msg.sender, sell, buy, amount_in, min_out, adapter)
+    received: uint256 = self._swap(sell, buy, amount_in, min_out, adapter, data)
+    assert received >= min_out, "index_vault: received below min_out"
+
+    # New units from the claims, not from balances: the sold leg's claim shrinks
+    # by at least `amount_in` and the bought leg's grows by at most `received`
+    # (both rounded down), so no claim can exceed what the vault holds.
+    self._components[s] = self._pack_component(sell, ((sold >> 160) * scaled - amount_in * CLAIM_SCALE) // scaled)
+    bought: uint256 = ((self._components[b] >> 160) * scaled + received * CLAIM_SCALE) // scaled
+    assert bought <= MAX_UNIT, "index_vault: unit too large"
+    self._components[b] = self._pack_component(buy, bought)
+
+    # The policy checks the result (overshoot, value lost) and starts the cooldown.
+    extcall policy.record_trade(sell, buy, amount_in, received)
+    log Rebalanced(
+        keeper=msg.sender,
+        sell=sell,
+        buy=buy,
+        adapter=adapter,
+        amount_in=amount_in,
+        amount_out=received,
+        value_in=value_in,
+    )
+    return received
+
+
+@external
+@nonreentrant
+def add_component(token: address):
+    """
+    @notice Append `token` to the basket with unit 0: nobody owes or is owed
+            any until a rebalance buys into it. Policy only, after its
+            timelock and its checks (a new contract, room in the basket).
+    @dev A 33rd component would index past `_components` and revert.
+    """
+    self._check_policy()
+    hot: Hot = self._load_hot()
+    self._components[hot.count] = self._pack_component(token, 0)
+    hot.count += 1
+    self._store_hot(hot)
+    log ComponentAdded(token=token)
+
+
+@external
+@nonreentrant
+def remove_component(token: address) -> uint256:
+    """
+    @notice Drop `token` from the basket; the last component takes its place.
+            The vault's whole balance of it goes to the fee recipient. Policy
+            only, once the policy has checked that what holders own of it is
+            dust.
+    @return The amount sent to the fee recipient.
+    """
+    self._check_policy()
+    hot: Hot = self._load_hot()
+    assert hot.count > 1, "index_vault: last component"
+    index: uint256 = self._index_of(token, hot.count)
+    last: uint256 = hot.count - 1
+    self._components[index] = self._components[last]
+    self._components[last] = 0
+    hot.count = last
+    self._store_hot(hot)
+    remainder: uint256 = staticcall IERC20(token).balanceOf(self)
+    receiver: address = self.fee_recipient
+    if remainder != 0:
+        self._push(token, receiver, remainder)
+    log ComponentRemoved(token=token, remainder=remainder, receiver=receiver)
+    return remainder
+
+
+@external
+def set_policy(policy: address):
+    """
+    @notice Link the vault to its rebalance policy, once. The vault's creator
+            (the factory) only, right after creating both.
+    """
+    assert msg.sender == ownable.owner, "index_vault: not creator"
+    assert self.policy.address == empty(address), "index_vault: policy already set"
+    assert policy.is_contract, "index_vault: policy is not a contract"
+    self.policy = IRebalancePolicy(policy)
+    log PolicySet(policy=policy)
 
 
 @external
@@ -498,16 +658,21 @@ def basket() -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMPON
 
 @external
 @view
-def get_units() -> DynArray[uint256, MAX_COMPONENTS]:
+def holdings() -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMPONENTS]):
     """
-    @notice The units of each component, in `basket()` order (rounded down,
-            fees accrued up to this block).
+    @notice Each component and how much of it all holders own together (the
+            claim of the whole supply, rounded down, fees accrued to this
+            block): the basis of NAV, never `balanceOf`.
     """
     hot: Hot = self._accrued_hot()
-    units: DynArray[uint256, MAX_COMPONENTS] = []
+    scaled: uint256 = erc20.totalSupply * hot.multiplier
+    tokens: DynArray[address, MAX_COMPONENTS] = []
+    held: DynArray[uint256, MAX_COMPONENTS] = []
     for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
-        units.append(self._claim(self._components[i], PRECISION * hot.multiplier, False))
-    return units
+        packed: uint256 = self._components[i]
+        tokens.append(self._token(packed))
+        held.append(self._claim(packed, scaled, False))
+    return tokens, held
 
 
 @external
@@ -726,11 +891,15 @@ def _apply_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256)
 @view
 def _redeem_fee(amount: uint256, fee_bps: uint256) -> uint256:
     """
-    @dev The redeem fee, waived while any change is queued: holders who
+    @dev The redeem fee, waived while any change is queued here or in the
+         policy: holders who
          disagree with a pending change leave for free. The queue is read only
          when there is a fee to waive, so fee-free vaults pay nothing for it.
     """
     if fee_bps == 0 or timelock.queued_count != 0:
+        return 0
+    policy: IRebalancePolicy = self.policy
+    if policy.address != empty(address) and staticcall policy.queued_count() != 0:
         return 0
     return self._fee(amount, fee_bps)
 
@@ -749,6 +918,36 @@ def _fee(amount: uint256, fee_bps: uint256) -> uint256:
 def _check_receiver(receiver: address):
     assert receiver != empty(address), "index_vault: zero receiver"
     assert receiver != self, "index_vault: receiver is the vault"
+
+
+@internal
+def _swap(sell: address, buy: address, amount_in: uint256, min_out: uint256, adapter: address, data: Bytes[1024]) -> uint256:
+    """
+    @dev Let `adapter` take exactly `amount_in` of `sell` and return the amount
+         of `buy` that arrived, both measured by balance delta. The allowance
+         is for exactly `amount_in`, so a correct adapter spends it to zero.
+    """
+    sell_before: uint256 = staticcall IERC20(sell).balanceOf(self)
+    buy_before: uint256 = staticcall IERC20(buy).balanceOf(self)
+    assert extcall IERC20(sell).approve(adapter, amount_in, default_return_value=True), "index_vault: approve failed"
+    extcall ISwapAdapter(adapter).swap(sell, buy, amount_in, min_out, data)
+    assert sell_before - staticcall IERC20(sell).balanceOf(self) == amount_in, "index_vault: sell amount mismatch"
+    return staticcall IERC20(buy).balanceOf(self) - buy_before
+
+
+@internal
+@view
+def _index_of(token: address, count: uint256) -> uint256:
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        if self._token(self._components[i]) == token:
+            return i
+    raise "index_vault: not a component"
+
+
+@internal
+@view
+def _check_policy():
+    assert msg.sender == self.policy.address, "index_vault: not policy"
 
 
 @internal

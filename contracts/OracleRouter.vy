@@ -177,11 +177,7 @@ def value(token: address, amount: uint256) -> uint256:
     @return uint256 USD value, 18 decimals.
     """
     self._check_sequencer()
-    p: uint256 = 0
-    token_decimals: uint8 = 0
-    p, token_decimals = self._price(token)
-    # Round down: a value used to bound a trade or a NAV must never be overstated.
-    return math._mul_div(amount, p, 10 ** convert(token_decimals, uint256), False)
+    return self._value(token, amount)
 
 
 @external
@@ -200,6 +196,26 @@ def prices(tokens: DynArray[address, MAX_TOKENS]) -> DynArray[uint256, MAX_TOKEN
     for token: address in tokens:
         p, token_decimals = self._price(token)
         result.append(p)
+    return result
+
+
+@external
+@view
+def values(
+    tokens: DynArray[address, MAX_TOKENS], amounts: DynArray[uint256, MAX_TOKENS]
+) -> DynArray[uint256, MAX_TOKENS]:
+    """
+    @notice `value(tokens[i], amounts[i])` for each i, in one call (the vault's
+            NAV and trade checks); reverts if any one of them would.
+    @param tokens Up to 32 tokens.
+    @param amounts An amount of each token, in its own smallest unit.
+    @return DynArray[uint256, 32] USD values, 18 decimals, each rounded down.
+    """
+    assert len(amounts) == len(tokens), "oracle_router: length mismatch"
+    self._check_sequencer()
+    result: DynArray[uint256, MAX_TOKENS] = []
+    for i: uint256 in range(len(tokens), bound=MAX_TOKENS):
+        result.append(self._value(tokens[i], amounts[i]))
     return result
 
 
@@ -427,6 +443,19 @@ def _price(token: address) -> (uint256, uint8):
     p: uint256 = unsafe_mul(raw, 10 ** (convert(PRICE_DECIMALS - convert(packed >> 200, uint8), uint256)))
     assert p >= band & HALF_MASK and p <= max_price, "oracle_router: answer out of band"
     return p, convert((packed >> 192) & DECIMALS_MASK, uint8)
+
+
+@internal
+@view
+def _value(token: address, amount: uint256) -> uint256:
+    """
+    @dev amount * price / 10**token_decimals, the sequencer already checked.
+    """
+    p: uint256 = 0
+    token_decimals: uint8 = 0
+    p, token_decimals = self._price(token)
+    # Round down: a value used to bound a trade or a NAV must never be overstated.
+    return math._mul_div(amount, p, 10 ** convert(token_decimals, uint256), False)
 
 
 @internal

@@ -2,29 +2,41 @@
 """
 @title Vault Factory
 @license MIT
-@notice Creates index vaults from one `IndexVault` blueprint, permissionlessly,
+@notice Creates index vaults permissionlessly, each an `IndexVault` and its
+        `RebalancePolicy` from two blueprints, linked to each other for life,
         and keeps the registry that wallets, indexers and the keeper read:
-        `vaults(i)`, `vault_count()`, `is_vault(addr)` and a `VaultCreated`
-        event carrying every creation parameter.
+        `vaults(i)`, `vault_count()`, `is_vault(addr)`, `policy_of(vault)` and
+        a `VaultCreated` event carrying every creation parameter.
 @custom:security The factory holds no funds and has no owner. It trusts only
-                 its immutable blueprint; every input check (components, units,
-                 fee caps, roles) is made by the vault's constructor, whose
-                 revert reason reaches the caller unchanged.
+                 its immutable blueprints; every input check (components, units,
+                 fee caps, roles, weights, limits) is made by the vault's and
+                 the policy's constructors, whose revert reasons reach the
+                 caller unchanged. It is the vault's `owner`, used once: to link
+                 the policy in the same transaction that creates both.
 """
 
+from .modules import vault_params
 
-MAX_COMPONENTS: constant(uint256) = 32
+
+interface IVaultLink:
+    def set_policy(policy: address): nonpayable
+
+
+MAX_COMPONENTS: constant(uint256) = vault_params.MAX_COMPONENTS
 
 
 VAULT_BLUEPRINT: public(immutable(address))
+POLICY_BLUEPRINT: public(immutable(address))
 
 vaults: public(HashMap[uint256, address])
 vault_count: public(uint256)
 is_vault: public(HashMap[address, bool])
+policy_of: public(HashMap[address, address])
 
 
 event VaultCreated:
     vault: indexed(address)
+    policy: indexed(address)
     creator: indexed(address)
     index: uint256
     name: String[25]
@@ -38,15 +50,19 @@ event VaultCreated:
     mint_fee: uint256
     redeem_fee: uint256
     timelock_delay: uint256
+    rebalancing: vault_params.PolicyParams
 
 
 @deploy
-def __init__(vault_blueprint: address):
+def __init__(vault_blueprint: address, policy_blueprint: address):
     """
     @param vault_blueprint The `IndexVault` blueprint (ERC-5202) every vault is made from.
+    @param policy_blueprint The `RebalancePolicy` blueprint every vault's policy is made from.
     """
     assert vault_blueprint.is_contract, "vault_factory: blueprint is not a contract"
+    assert policy_blueprint.is_contract, "vault_factory: blueprint is not a contract"
     VAULT_BLUEPRINT = vault_blueprint
+    POLICY_BLUEPRINT = policy_blueprint
 
 
 @external
@@ -62,6 +78,7 @@ def create_vault(
     mint_fee: uint256,
     redeem_fee: uint256,
     timelock_delay: uint256,
+    rebalancing: vault_params.PolicyParams,
 ) -> address:
     """
     @notice Create an index vault. Anyone may call; the caller chooses the
@@ -71,7 +88,9 @@ def create_vault(
     @param mint_fee Bps of each mint, in index tokens.
     @param redeem_fee Bps of each redeem, in index tokens.
     @param timelock_delay Seconds every risk-increasing change waits (1 to 30 days).
-    @return The new vault's address.
+    @param rebalancing The policy: oracle, strategist, keepers, adapters, targets
+           and bounds (in `components` order) and keeper limits.
+    @return The new vault's address (its policy is `policy_of(vault)`).
     """
     vault: address = create_from_blueprint(
         VAULT_BLUEPRINT,
@@ -87,12 +106,16 @@ def create_vault(
         redeem_fee,
         timelock_delay,
     )
+    policy: address = create_from_blueprint(POLICY_BLUEPRINT, vault, rebalancing)
+    extcall IVaultLink(vault).set_policy(policy)
     index: uint256 = self.vault_count
     self.vaults[index] = vault
     self.vault_count = index + 1
     self.is_vault[vault] = True
+    self.policy_of[vault] = policy
     log VaultCreated(
         vault=vault,
+        policy=policy,
         creator=msg.sender,
         index=index,
         name=name,
@@ -106,5 +129,6 @@ def create_vault(
         mint_fee=mint_fee,
         redeem_fee=redeem_fee,
         timelock_delay=timelock_delay,
+        rebalancing=rebalancing,
     )
     return vault

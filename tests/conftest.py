@@ -10,6 +10,7 @@ pytest_plugins = [
     "fixtures.vaults",
     "fixtures.uniswap",
     "fixtures.oracles",
+    "fixtures.market",
 ]
 
 # Chain calls are slow and their timing varies; examples are judged by outcome, not speed.

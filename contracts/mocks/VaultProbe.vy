@@ -13,7 +13,7 @@ from ethereum.ercs import IERC20
 interface IIndexVault:
     def totalSupply() -> uint256: view
     def balanceOf(account: address) -> uint256: view
-    def get_units() -> DynArray[uint256, 32]: view
+    def basket() -> (DynArray[address, 32], DynArray[uint256, 32]): view
     def last_accrual() -> uint256: view
     def mint_paused() -> bool: view
 
@@ -35,6 +35,9 @@ def read(vault: address, holders: DynArray[address, 8], tokens: DynArray[address
     @notice The vault's supply, each holder's shares, the vault's balance of each
             token, its units, last accrual and pause flag, at this block's timestamp.
     """
+    tokens_in_basket: DynArray[address, 32] = []
+    units: DynArray[uint256, 32] = []
+    tokens_in_basket, units = staticcall IIndexVault(vault).basket()
     shares: DynArray[uint256, 8] = []
     for holder: address in holders:
         shares.append(staticcall IIndexVault(vault).balanceOf(holder))
@@ -43,7 +46,7 @@ def read(vault: address, holders: DynArray[address, 8], tokens: DynArray[address
         supply=staticcall IIndexVault(vault).totalSupply(),
         shares=shares,
         held=self._balances(tokens, vault),
-        units=staticcall IIndexVault(vault).get_units(),
+        units=units,
         last_accrual=staticcall IIndexVault(vault).last_accrual(),
         mint_paused=staticcall IIndexVault(vault).mint_paused(),
     )

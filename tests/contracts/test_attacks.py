@@ -49,7 +49,7 @@ def test_first_minter_donation__victim_mints_after_huge_donation__victim_keeps_f
 def test_first_minter_donation__donation_before_any_mint__changes_no_unit(single, alice, bob, fund):
     vault, token = single
     token.mint(vault, 5 * ONE, sender=bob)
-    assert vault.get_units() == [ONE]
+    assert vault.basket()[1] == [ONE]
     assert vault.preview_mint(ONE) == [ONE]
     fund(alice, vault, [token], [ONE])
     vault.mint(ONE, alice, sender=alice)

@@ -37,7 +37,7 @@ def test_accrue__fee_shares__keep_every_claim_covered(fee_vault, tokens, alice, 
     mint_for(fee_vault, alice, ONE)
     supply = fee_vault.totalSupply()
     assert fee_vault.balanceOf(fee_recipient) > 0
-    for token, unit in zip(tokens, fee_vault.get_units()):
+    for token, unit in zip(tokens, fee_vault.basket()[1]):
         assert ref.ceil_div(unit * supply, ONE) <= token.balanceOf(fee_vault)
 
 

@@ -3,6 +3,8 @@
 import ape
 import pytest
 
+from fixtures.vaults import Rebalancing
+
 ONE = 10**18
 DAY = 86_400
 MAX_COMPONENTS = 32
@@ -10,14 +12,18 @@ MAX_UNIT = 2**96 - 1
 ZERO = ape.utils.ZERO_ADDRESS
 
 
-def test_init__blueprint_contract__stores_it(factory, blueprint):
+def test_init__blueprint_contracts__stores_them(factory, blueprint, policy_blueprint):
     assert factory.VAULT_BLUEPRINT() == blueprint.contract_address
+    assert factory.POLICY_BLUEPRINT() == policy_blueprint.contract_address
     assert factory.vault_count() == 0
 
 
-def test_init__blueprint_not_a_contract__reverts(project, deployer, alice):
+@pytest.mark.parametrize("which", ["vault", "policy"])
+def test_init__blueprint_not_a_contract__reverts(project, deployer, alice, blueprint, policy_blueprint, which):
+    blueprints = [blueprint.contract_address, policy_blueprint.contract_address]
+    blueprints[which == "policy"] = alice.address
     with ape.reverts("vault_factory: blueprint is not a contract"):
-        project.VaultFactory.deploy(alice, sender=deployer)
+        project.VaultFactory.deploy(*blueprints, sender=deployer)
 
 
 def test_create_vault__first_vault__registers_it(factory, create_vault, tokens):
@@ -52,21 +58,33 @@ def test_create_vault__twice__gives_distinct_addresses_and_indices(factory, crea
 
 
 @pytest.mark.parametrize("creator", ["alice", "bob", "governance"])
-def test_create_vault__by_any_account__succeeds_and_records_creator(factory, tokens, creator, request):
+def test_create_vault__by_any_account__succeeds_and_records_creator(
+    factory, tokens, creator, request, placeholder_oracle
+):
     account = request.getfixturevalue(creator)
-    tx = factory.create_vault("Any", "ANY", tokens, [ONE] * 3, account, account, account, 0, 0, 0, DAY, sender=account)
+    rebalancing = Rebalancing(placeholder_oracle, 3).as_tuple()
+    tx = factory.create_vault(
+        "Any", "ANY", tokens, [ONE] * 3, account, account, account, 0, 0, 0, DAY, rebalancing, sender=account
+    )
     event = tx.events.filter(factory.VaultCreated)[0]
     assert event.creator == account.address
     assert factory.is_vault(event.vault)
     assert factory.vault_count() == 1
 
 
-def test_create_vault__event__carries_every_parameter(factory, tokens, alice, bob, carol, deployer):
+def test_create_vault__event__carries_every_parameter(factory, tokens, alice, bob, carol, deployer, placeholder_oracle):
     components = [t.address for t in tokens]
     units = [ONE, 2 * ONE, 7]
-    factory.create_vault("Placeholder", "PH", components[:1], [ONE], alice, bob, carol, 0, 0, 0, DAY, sender=deployer)
+    placeholder = Rebalancing(placeholder_oracle, 1).as_tuple()
+    factory.create_vault(
+        "Placeholder", "PH", components[:1], [ONE], alice, bob, carol, 0, 0, 0, DAY, placeholder, sender=deployer
+    )
+    rebalancing = Rebalancing(
+        placeholder_oracle, 3, strategist=bob, keepers=[carol], adapters=[tokens[0]], targets=[5_000, 3_000, 2_000],
+        min_weights=[1_000, 0, 2_000], max_weights=[9_000, 4_000, 2_000],
+    ).as_tuple()
     tx = factory.create_vault(
-        "Blue Chip Index", "BCI", components, units, alice, bob, carol, 123, 45, 67, 2 * DAY, sender=carol
+        "Blue Chip Index", "BCI", components, units, alice, bob, carol, 123, 45, 67, 2 * DAY, rebalancing, sender=carol
     )
     events = tx.events.filter(factory.VaultCreated)
     assert len(events) == 1
@@ -86,12 +104,15 @@ def test_create_vault__event__carries_every_parameter(factory, tokens, alice, bo
     assert event.mint_fee == 45
     assert event.redeem_fee == 67
     assert event.timelock_delay == 2 * DAY
+    assert event.policy == factory.policy_of(event.vault)
+    assert _plain(event.rebalancing) == _plain(rebalancing)
 
 
-def test_create_vault__parameters__configure_the_new_vault(project, factory, tokens, alice, bob, carol):
+def test_create_vault__parameters__configure_the_new_vault(project, factory, tokens, alice, bob, carol, placeholder_oracle):
     units = [ONE, 5, MAX_UNIT]
+    rebalancing = Rebalancing(placeholder_oracle, 3).as_tuple()
     tx = factory.create_vault(
-        "Blue Chip Index", "BCI", tokens, units, alice, bob, carol, 500, 100, 100, 3 * DAY, sender=carol
+        "Blue Chip Index", "BCI", tokens, units, alice, bob, carol, 500, 100, 100, 3 * DAY, rebalancing, sender=carol
     )
     # Read the address from the event: on ape's test provider `tx.return_value` re-runs the call
     # on the post-state and so reports the *next* vault's address.
@@ -195,17 +216,24 @@ def test_create_vault__zero_unit__reverts(create_vault, tokens):
 
 def test_create_vault__smallest_unit__succeeds(create_vault, tokens):
     vault = create_vault(tokens[:1], units=[1])
-    assert vault.get_units() == [1]
+    assert vault.basket()[1] == [1]
 
 
 def test_create_vault__unit_at_maximum__succeeds(create_vault, tokens):
     vault = create_vault(tokens[:1], units=[MAX_UNIT])
-    assert vault.get_units() == [MAX_UNIT]
+    assert vault.basket()[1] == [MAX_UNIT]
 
 
 def test_create_vault__unit_above_maximum__reverts(create_vault, tokens):
     with ape.reverts("index_vault: unit too large"):
         create_vault(tokens[:1], units=[MAX_UNIT + 1])
+
+
+def _plain(value):
+    """Nested tuples/lists as lists, addresses lower-cased: the decoded event and the sent arguments compare equal."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    return value.lower() if isinstance(value, str) else value
 
 
 @pytest.fixture
@@ -220,12 +248,15 @@ def test_create_vault__max_components__succeeds(create_vault, many_tokens):
     assert vault.basket() == ([t.address for t in components], list(range(1, MAX_COMPONENTS + 1)))
 
 
-def test_create_vault__more_than_max_components__reverts(factory, many_tokens, governance, fee_recipient, deployer):
+def test_create_vault__more_than_max_components__reverts(
+    factory, many_tokens, governance, fee_recipient, deployer, placeholder_oracle
+):
     # The DynArray bound is enforced by the factory's ABI decoder, which reverts with empty data.
+    rebalancing = Rebalancing(placeholder_oracle, MAX_COMPONENTS).as_tuple()
     with pytest.raises(ape.exceptions.ContractLogicError) as error:
         factory.create_vault(
             "Too Big", "BIG", many_tokens, [ONE] * len(many_tokens), governance, governance, fee_recipient,
-            0, 0, 0, DAY, sender=deployer,
+            0, 0, 0, DAY, rebalancing, sender=deployer,
         )
     assert error.value.message == "Transaction failed."
     assert factory.vault_count() == 0

@@ -77,7 +77,7 @@ def snapshot(vault, components, accounts):
 def assert_solvent(vault, components):
     """For each component the vault holds at least ceil(unit * supply / 1e18)."""
     supply = vault.totalSupply()
-    for token, unit in zip(components, vault.get_units()):
+    for token, unit in zip(components, vault.basket()[1]):
         assert ref.ceil_div(unit * supply, ONE) <= token.balanceOf(vault)
 
 
@@ -330,7 +330,7 @@ def test_redeem__false_return_token_failing_and_skipped__pays_the_others(false_b
     assert balances(components, vault) == [2 * ONE, ONE]
     assert vault.balanceOf(alice) == 0
     assert list(tx.events.filter(vault.Redeemed)[0].skipped) == [false_token.address]
-    assert vault.get_units() == [2 * ONE, ONE]  # alice's forfeited share went to bob
+    assert vault.basket()[1] == [2 * ONE, ONE]  # alice's forfeited share went to bob
     # Once the token works again the remaining holder redeems the whole of it.
     false_token.set_fail(False, sender=bob)
     vault.redeem(ONE, bob, [], sender=bob)
@@ -389,11 +389,11 @@ def test_sweep__rebasing_token_after_positive_rebase__sends_surplus_to_governanc
     vault, components = rebasing_basket
     rebasing = components[0]
     mint_exact(vault, components, alice, 10 * ONE)
-    units, claims = vault.get_units(), vault.preview_redeem(10 * ONE)
+    units, claims = vault.basket()[1], vault.preview_redeem(10 * ONE)
     rebasing.rebase(11, 10, sender=deployer)  # +10 %
     index = rebasing.index()
     assert rebasing.balanceOf(vault) == 11 * ONE
-    assert vault.get_units() == units  # units and claims ignore the rebase
+    assert vault.basket()[1] == units  # units and claims ignore the rebase
     assert vault.preview_redeem(10 * ONE) == claims
     tx = vault.sweep(rebasing, bob, sender=governance)
     assert tx.events.filter(vault.Swept)[0].amount == ONE  # balance 11 minus claim 10
@@ -437,7 +437,7 @@ def test_redeem__rebasing_token_after_negative_rebase__first_redeemer_paid_last_
     mint_exact(vault, components, bob, ONE)
     rebasing.rebase(1, 2, sender=deployer)  # -50 %
     supply = vault.totalSupply()
-    assert ref.ceil_div(vault.get_units()[0] * supply, ONE) > rebasing.balanceOf(vault)  # insolvent in it
+    assert ref.ceil_div(vault.basket()[1][0] * supply, ONE) > rebasing.balanceOf(vault)  # insolvent in it
     vault.redeem(ONE, alice, [], sender=alice)
     assert balances(components, alice) == [ONE, ONE]
     assert rebasing.balanceOf(vault) == 0
@@ -500,7 +500,7 @@ def test_redeem__blacklist_receiver_frozen_and_skipped__forfeits_share_to_remain
     assert vault.balanceOf(alice) == 0
     # Carol's unit rises from 1e6 to 1e6 * 4 / 3 (rounded down), covering alice's 1e6 left behind.
     assert tx.events.filter(vault.ClaimForfeited)[0].virtual_unit == 4 * 10**6 // 3
-    assert vault.get_units() == [4 * 10**6 // 3, ONE]
+    assert vault.basket()[1] == [4 * 10**6 // 3, ONE]
     assert_solvent(vault, components)
     with ape.reverts("blacklist_token: frozen"):
         vault.redeem(3 * ONE, carol, [], sender=carol)

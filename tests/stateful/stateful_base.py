@@ -14,6 +14,7 @@ from hypothesis import event, note
 from hypothesis.stateful import RuleBasedStateMachine, invariant
 
 import reference as ref
+from fixtures.vaults import Rebalancing
 from stateful.model import VaultModel
 
 # (contract, decimals) of the component pool; index 4 is the blacklist token that can freeze a holder.
@@ -23,6 +24,7 @@ FUNDING = 10**40  # of every component, to every holder: far above what 30 steps
 MAX_UINT256 = 2**256 - 1
 TIMELOCK_DELAY = 86_400
 GRACE_PERIOD = 14 * 86_400
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 class Infrastructure:
@@ -41,7 +43,9 @@ class Infrastructure:
             for token in self.pool:
                 token.mint(holder, FUNDING, sender=holder)
         blueprint = project.IndexVault.declare(sender=self.deployer).contract_address
-        self.factory = project.VaultFactory.deploy(blueprint, sender=self.deployer)
+        policy_blueprint = project.RebalancePolicy.declare(sender=self.deployer).contract_address
+        self.factory = project.VaultFactory.deploy(blueprint, policy_blueprint, sender=self.deployer)
+        self.oracle = project.OracleRouter.deploy(self.governance, TIMELOCK_DELAY, ZERO_ADDRESS, 0, sender=self.deployer)
         self.probe = project.VaultProbe.deploy(sender=self.deployer)
 
     def is_deployed(self) -> bool:
@@ -79,6 +83,7 @@ class StatefulBase(RuleBasedStateMachine):
             self.fee_recipient,
             *fees,
             TIMELOCK_DELAY,
+            Rebalancing(infra.oracle, len(basket)).as_tuple(),
             sender=self.deployer,
         )
         self.vault = project.IndexVault.at(tx.events.filter(infra.factory.VaultCreated)[0].vault)

@@ -1,0 +1,150 @@
+# pragma version 0.4.3
+"""
+@title Vault Lens
+@license MIT
+@notice Read-only views over any `IndexVault` and its `RebalancePolicy`, for
+        the keeper, wallets and dashboards: `state(vault)` returns everything
+        a keeper plans a rebalance with in one call (one RPC round trip),
+        `nav(vault)` and `nav_per_share(vault)` value the basket at the
+        policy's oracle prices. One lens serves every vault.
+@custom:security Holds nothing, writes nothing, trusts nothing it reads: a
+                 vault passed in that is not from the factory gets its own
+                 answers back. Check `VaultFactory.is_vault` first. Values are
+                 each rounded down by the oracle.
+"""
+
+from .interfaces import IIndexVault
+from .interfaces import IOracleRouter
+from .modules import vault_params
+
+
+interface IPolicyView:
+    def oracle() -> address: view
+    def targets() -> (DynArray[uint256, 32], DynArray[uint256, 32], DynArray[uint256, 32]): view
+    def limits() -> vault_params.Limits: view
+    def last_rebalance() -> uint256: view
+    def last_target_change() -> uint256: view
+    def rebalance_paused() -> bool: view
+
+
+MAX_COMPONENTS: constant(uint256) = vault_params.MAX_COMPONENTS
+PRECISION: constant(uint256) = 10**18
+# An ABI-encoded DynArray[uint256, 32]: offset, length and 32 words.
+PRICES_SIZE: constant(uint256) = 32 * (MAX_COMPONENTS + 2)
+
+
+# Everything a keeper needs to plan one vault's rebalances.
+struct VaultState:
+    vault: address
+    policy: address
+    tokens: DynArray[address, MAX_COMPONENTS]
+    units: DynArray[uint256, MAX_COMPONENTS]  # per 1e18 index tokens, rounded down, fees accrued
+    holdings: DynArray[uint256, MAX_COMPONENTS]  # what all holders own, rounded down
+    targets: DynArray[uint256, MAX_COMPONENTS]
+    min_weights: DynArray[uint256, MAX_COMPONENTS]
+    max_weights: DynArray[uint256, MAX_COMPONENTS]
+    prices: DynArray[uint256, MAX_COMPONENTS]  # 18-decimal USD per whole token; empty if the oracle refuses one
+    supply: uint256
+    limits: vault_params.Limits
+    last_rebalance: uint256
+    last_target_change: uint256
+    mint_paused: bool
+    rebalance_paused: bool
+    oracle: address
+    timestamp: uint256
+
+
+@external
+@view
+def state(vault: address) -> VaultState:
+    """
+    @notice The basket, units and holdings (fees accrued to this block),
+            targets and bounds, oracle prices, supply, limits, cooldown and
+            pause state of `vault`. `prices` is empty when the oracle refuses
+            any of them (stale, out of band, sequencer down), so the rest can
+            still be read.
+    @param vault An `IndexVault`.
+    """
+    policy: IPolicyView = IPolicyView(staticcall IIndexVault(vault).policy())
+    tokens: DynArray[address, MAX_COMPONENTS] = []
+    units: DynArray[uint256, MAX_COMPONENTS] = []
+    held: DynArray[uint256, MAX_COMPONENTS] = []
+    tokens, units = staticcall IIndexVault(vault).basket()
+    tokens, held = staticcall IIndexVault(vault).holdings()
+    targets: DynArray[uint256, MAX_COMPONENTS] = []
+    min_weights: DynArray[uint256, MAX_COMPONENTS] = []
+    max_weights: DynArray[uint256, MAX_COMPONENTS] = []
+    targets, min_weights, max_weights = staticcall policy.targets()
+
+    oracle: address = staticcall policy.oracle()
+    prices: DynArray[uint256, MAX_COMPONENTS] = []
+    ok: bool = False
+    response: Bytes[PRICES_SIZE] = b""
+    # A refused price must not hide the rest of the state from the keeper.
+    ok, response = raw_call(
+        oracle,
+        abi_encode(tokens, method_id=method_id("prices(address[])")),
+        max_outsize=PRICES_SIZE,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if ok:
+        prices = abi_decode(response, DynArray[uint256, MAX_COMPONENTS])
+
+    return VaultState(
+        vault=vault,
+        policy=policy.address,
+        tokens=tokens,
+        units=units,
+        holdings=held,
+        targets=targets,
+        min_weights=min_weights,
+        max_weights=max_weights,
+        prices=prices,
+        supply=staticcall IIndexVault(vault).totalSupply(),
+        limits=staticcall policy.limits(),
+        last_rebalance=staticcall policy.last_rebalance(),
+        last_target_change=staticcall policy.last_target_change(),
+        mint_paused=staticcall IIndexVault(vault).mint_paused(),
+        rebalance_paused=staticcall policy.rebalance_paused(),
+        oracle=oracle,
+        timestamp=block.timestamp,
+    )
+
+
+@external
+@view
+def nav(vault: address) -> uint256:
+    """
+    @notice The USD value (18 decimals) of what all of `vault`'s holders own, at
+            its policy's oracle prices, each component rounded down; reverts
+            with the oracle's reason when it refuses a price.
+    @param vault An `IndexVault`.
+    """
+    return self._nav(vault)
+
+
+@external
+@view
+def nav_per_share(vault: address) -> uint256:
+    """
+    @notice `nav(vault)` per 1e18 index tokens (USD, 18 decimals), rounded down; 0 with no supply.
+    @param vault An `IndexVault`.
+    """
+    supply: uint256 = staticcall IIndexVault(vault).totalSupply()
+    if supply == 0:
+        return 0
+    return self._nav(vault) * PRECISION // supply
+
+
+@internal
+@view
+def _nav(vault: address) -> uint256:
+    tokens: DynArray[address, MAX_COMPONENTS] = []
+    held: DynArray[uint256, MAX_COMPONENTS] = []
+    tokens, held = staticcall IIndexVault(vault).holdings()
+    oracle: IOracleRouter = IOracleRouter(staticcall IPolicyView(staticcall IIndexVault(vault).policy()).oracle())
+    total: uint256 = 0
+    for v: uint256 in staticcall oracle.values(tokens, held):
+        total += v
+    return total
