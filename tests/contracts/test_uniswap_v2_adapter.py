@@ -5,7 +5,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak, to_checksum_address
 
-from fixtures.npm_artifacts import NpmArtifactError, load_npm_artifact
+from keeper.npm_artifacts import NpmArtifactError, load_npm_artifact
 from fixtures.uniswap import NO_DEADLINE, PAIR_INIT_CODE_HASH
 
 # Pools of 1,000,000 whole tokens a side: a 1,000-token swap moves the price ~0.2 %.

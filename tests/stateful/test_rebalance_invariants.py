@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import reference as ref
-from fixtures.npm_artifacts import load_npm_artifact
+from keeper.npm_artifacts import load_npm_artifact
 from fixtures.vaults import Limits, Rebalancing
 
 DAY = 86_400
