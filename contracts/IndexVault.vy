@@ -458,8 +458,9 @@ def add_component(token: address):
     """
     @notice Append `token` to the basket with unit 0: nobody owes or is owed
             any until a rebalance buys into it. Policy only, after its
-            timelock and its checks (a new contract, room in the basket).
-    @dev A 33rd component would index past `_components` and revert.
+            timelock and its checks (a new contract, not yet a component,
+            room in the basket).
+    @dev Even so, a 33rd component would index past `_components` and revert.
     """
     self._check_policy()
     hot: Hot = self._load_hot()

@@ -315,6 +315,7 @@ def set_limits(limits: vault_params.Limits):
             target period. Governance only. Loosening any goes through `propose_limits`.
     """
     self._check_governance()
+    self._check_limits(limits)
     current: vault_params.Limits = self._load_limits()
     assert (
         limits.max_slippage <= current.max_slippage
@@ -416,8 +417,7 @@ def propose_component(token: address, max_weight: uint256) -> bytes32:
     @return The change id.
     """
     self._check_governance()
-    assert max_weight <= BPS, "rebalance_policy: bad bounds"
-    assert token not in self._tokens(), "rebalance_policy: duplicate component"
+    self._check_new_component(token, max_weight)
     return timelock._queue(ACTION_COMPONENT, abi_encode(token, max_weight))
 
 
@@ -429,9 +429,10 @@ def execute_component(token: address, max_weight: uint256):
     """
     self._check_governance()
     timelock._execute(ACTION_COMPONENT, abi_encode(token, max_weight))
+    # Again: the same token may have been queued twice (with different max weights), or the basket filled meanwhile.
+    self._check_new_component(token, max_weight)
     # Reverts with the oracle's own reason when it cannot price the token.
     price: uint256 = staticcall self.oracle.price(token)
-    # The vault checks the basket has room and `token` is a new contract.
     extcall VAULT.add_component(token)
     self._weights[token] = self._checked_weights(0, 0, max_weight)
     log ComponentAdded(token=token, max_weight=max_weight)
@@ -641,6 +642,19 @@ def _check_limits(limits: vault_params.Limits):
     assert limits.target_step <= BPS, "rebalance_policy: target step above cap"
     assert limits.cooldown <= MAX_COOLDOWN, "rebalance_policy: cooldown above cap"
     assert limits.target_period <= MAX_TARGET_PERIOD, "rebalance_policy: target period above cap"
+
+
+@internal
+@view
+def _check_new_component(token: address, max_weight: uint256):
+    """
+    @dev The vault trusts its policy to add only a new contract, and only while the basket has room.
+    """
+    assert max_weight <= BPS, "rebalance_policy: bad bounds"
+    assert token.is_contract, "rebalance_policy: component is not a contract"
+    tokens: DynArray[address, MAX_COMPONENTS] = self._tokens()
+    assert len(tokens) < MAX_COMPONENTS, "rebalance_policy: too many components"
+    assert token not in tokens, "rebalance_policy: duplicate component"
 
 
 @internal
