@@ -648,13 +648,7 @@ def basket() -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMPON
             rounded down), with management fees accrued up to this block.
     """
     hot: Hot = self._accrued_hot()
-    tokens: DynArray[address, MAX_COMPONENTS] = []
-    units: DynArray[uint256, MAX_COMPONENTS] = []
-    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
-        packed: uint256 = self._components[i]
-        tokens.append(self._token(packed))
-        units.append(self._claim(packed, PRECISION * hot.multiplier, False))
-    return tokens, units
+    return self._claims(hot.count, PRECISION * hot.multiplier)
 
 
 @external
@@ -666,14 +660,7 @@ def holdings() -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMP
             block): the basis of NAV, never `balanceOf`.
     """
     hot: Hot = self._accrued_hot()
-    scaled: uint256 = erc20.totalSupply * hot.multiplier
-    tokens: DynArray[address, MAX_COMPONENTS] = []
-    held: DynArray[uint256, MAX_COMPONENTS] = []
-    for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
-        packed: uint256 = self._components[i]
-        tokens.append(self._token(packed))
-        held.append(self._claim(packed, scaled, False))
-    return tokens, held
+    return self._claims(hot.count, erc20.totalSupply * hot.multiplier)
 
 
 @external
@@ -893,9 +880,9 @@ def _apply_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256)
 def _redeem_fee(amount: uint256, fee_bps: uint256) -> uint256:
     """
     @dev The redeem fee, waived while any change is queued here or in the
-         policy: holders who
-         disagree with a pending change leave for free. The queue is read only
-         when there is a fee to waive, so fee-free vaults pay nothing for it.
+         policy: holders who disagree with a pending change leave for free.
+         The queues are read only when there is a fee to waive, so fee-free
+         vaults pay nothing for them.
     """
     if fee_bps == 0 or timelock.queued_count != 0:
         return 0
@@ -919,6 +906,23 @@ def _fee(amount: uint256, fee_bps: uint256) -> uint256:
 def _check_receiver(receiver: address):
     assert receiver != empty(address), "index_vault: zero receiver"
     assert receiver != self, "index_vault: receiver is the vault"
+
+
+@internal
+@view
+def _claims(
+    count: uint256, scaled: uint256
+) -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMPONENTS]):
+    """
+    @dev Each component and its claim rounded down, where scaled = shares * multiplier.
+    """
+    tokens: DynArray[address, MAX_COMPONENTS] = []
+    claims: DynArray[uint256, MAX_COMPONENTS] = []
+    for i: uint256 in range(count, bound=MAX_COMPONENTS):
+        packed: uint256 = self._components[i]
+        tokens.append(self._token(packed))
+        claims.append(self._claim(packed, scaled, False))
+    return tokens, claims
 
 
 @internal

@@ -196,12 +196,10 @@ def check_trade(
     limits: vault_params.Limits = self._load_limits()
     assert block.timestamp >= self.last_rebalance + limits.cooldown, "rebalance_policy: cooldown"
 
-    values: DynArray[uint256, MAX_COMPONENTS] = []
+    value_sell: uint256 = 0
+    value_buy: uint256 = 0
     nav: uint256 = 0
-    values, nav = self._values()
-    tokens: DynArray[address, MAX_COMPONENTS] = self._tokens()
-    value_sell: uint256 = values[self._index(tokens, sell)]
-    value_buy: uint256 = values[self._index(tokens, buy)]
+    value_sell, value_buy, nav = self._leg_values(sell, buy)
     assert value_sell * BPS > self._target(sell) * nav, "rebalance_policy: sell not overweight"
     assert value_buy * BPS < self._target(buy) * nav, "rebalance_policy: buy not underweight"
 
@@ -223,12 +221,10 @@ def record_trade(sell: address, buy: address, amount_in: uint256, amount_out: ui
     """
     assert msg.sender == VAULT.address, "rebalance_policy: not vault"
     limits: vault_params.Limits = self._load_limits()
-    values: DynArray[uint256, MAX_COMPONENTS] = []
+    value_sell: uint256 = 0
+    value_buy: uint256 = 0
     nav: uint256 = 0
-    values, nav = self._values()
-    tokens: DynArray[address, MAX_COMPONENTS] = self._tokens()
-    value_sell: uint256 = values[self._index(tokens, sell)]
-    value_buy: uint256 = values[self._index(tokens, buy)]
+    value_sell, value_buy, nav = self._leg_values(sell, buy)
     assert value_sell * BPS + limits.tolerance * nav >= self._target(sell) * nav, "rebalance_policy: sell overshoots target"
     assert value_buy * BPS <= (self._target(buy) + limits.tolerance) * nav, "rebalance_policy: buy overshoots target"
 
@@ -449,11 +445,11 @@ def remove_component(token: address) -> uint256:
     """
     self._check_governance()
     assert self._component_weights(token) & BPS_MASK == 0, "rebalance_policy: target not zero"
-    values: DynArray[uint256, MAX_COMPONENTS] = []
+    value: uint256 = 0
     nav: uint256 = 0
-    values, nav = self._values()
-    index: uint256 = self._index(self._tokens(), token)
-    assert values[index] * BPS <= nav * DUST, "rebalance_policy: component not dust"
+    # One leg is all the dust check needs: both legs are `token`.
+    value, value, nav = self._leg_values(token, token)
+    assert value * BPS <= nav * DUST, "rebalance_policy: component not dust"
     self._weights[token] = 0
     log ComponentRemoved(token=token)
     return extcall VAULT.remove_component(token)
@@ -542,18 +538,21 @@ def limits() -> vault_params.Limits:
 
 @internal
 @view
-def _values() -> (DynArray[uint256, MAX_COMPONENTS], uint256):
+def _leg_values(sell: address, buy: address) -> (uint256, uint256, uint256):
     """
-    @dev The oracle value of what holders own of each component, and their sum (the NAV).
+    @dev The oracle value of what holders own of `sell` and of `buy`, and the
+         NAV (the value of all of it). Reverts unless both are components.
     """
     tokens: DynArray[address, MAX_COMPONENTS] = []
     held: DynArray[uint256, MAX_COMPONENTS] = []
     tokens, held = staticcall VAULT.holdings()
+    s: uint256 = self._index(tokens, sell)
+    b: uint256 = self._index(tokens, buy)
     values: DynArray[uint256, MAX_COMPONENTS] = staticcall self.oracle.values(tokens, held)
     nav: uint256 = 0
     for v: uint256 in values:
         nav += v
-    return values, nav
+    return values[s], values[b], nav
 
 
 @internal
