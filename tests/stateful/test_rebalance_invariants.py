@@ -8,61 +8,35 @@ from dataclasses import dataclass, field
 
 import ape
 from ape import accounts, chain, project
-from eth_abi import encode
 from hypothesis import event, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import reference as ref
-from keeper.npm_artifacts import load_npm_artifact
+from fixtures.market import ASSETS, deploy_market, path
+from fixtures.uniswap import deploy_uniswap
 from fixtures.vaults import Limits, Rebalancing
 
 DAY = 86_400
-ZERO_ADDRESS = "0x" + "00" * 20
-NO_DEADLINE = 2**256 - 1
 FEED_DECIMALS = 8
 HEARTBEAT = 7 * DAY  # the router's longest: time jumps below it need no refresh
-# (symbol, decimals, starting USD price)
-ASSETS = [("USDC", 6, 1), ("WETH", 18, 2_000), ("WBTC", 8, 50_000)]
-POOL_DEPTH_USD = 10_000_000
 FUNDING = 10**40
 
 
-class Market:
-    """Tokens, feeds, an oracle router, Uniswap V2 (npm artifacts) with a pool per pair, the adapter, the vault
-    factory and the lens: deployed once per run and kept under every example's snapshot."""
+class Infrastructure:
+    """The market of tests/fixtures/market.py (tokens, feeds, oracle router, Uniswap V2 pools, adapter), the vault
+    factory and the probe: deployed once per run and kept under every example's snapshot."""
 
     def __init__(self):
         test_accounts = accounts.test_accounts
         self.deployer, self.governance, self.guardian, self.fee_recipient = test_accounts[:4]
         self.holders = list(test_accounts[4:6])
-        self.keeper, self.liquidity = test_accounts[7], test_accounts[9]
+        self.keeper = test_accounts[7]
         d = self.deployer
-        self.tokens = [project.MockERC20.deploy(s, s, dec, sender=d) for s, dec, _ in ASSETS]
-        self.feeds = [project.MockAggregator.deploy(FEED_DECIMALS, p * 10**FEED_DECIMALS, sender=d) for *_, p in ASSETS]
-        self.router = project.OracleRouter.deploy(self.governance, DAY, ZERO_ADDRESS, 0, sender=d)
-        for token, feed in zip(self.tokens, self.feeds):
-            self.router.propose_feed(token, feed, HEARTBEAT, 0, 2**128 - 1, sender=self.governance)
-        chain.pending_timestamp += DAY
-        for token, feed in zip(self.tokens, self.feeds):
-            self.router.execute_feed(token, feed, HEARTBEAT, 0, 2**128 - 1, sender=self.governance)
-        factory = load_npm_artifact("@uniswap/v2-core", "UniswapV2Factory").deploy(d, sender=d)
-        weth = load_npm_artifact("@uniswap/v2-periphery", "WETH9").deploy(sender=d)
-        self.uniswap = load_npm_artifact("@uniswap/v2-periphery", "UniswapV2Router02").deploy(factory, weth, sender=d)
-        for i in range(3):
-            for j in range(i + 1, 3):
-                amounts = [POOL_DEPTH_USD * 10 ** ASSETS[k][1] // ASSETS[k][2] for k in (i, j)]
-                for k, amount in zip((i, j), amounts):
-                    self.tokens[k].mint(self.liquidity, amount, sender=d)
-                    self.tokens[k].approve(self.uniswap, amount, sender=self.liquidity)
-                self.uniswap.addLiquidity(
-                    self.tokens[i], self.tokens[j], *amounts, 0, 0, self.liquidity, NO_DEADLINE, sender=self.liquidity
-                )
-        for holder in [*self.holders, self.liquidity]:
-            for token in self.tokens:
+        self.market = deploy_market(d, self.governance, test_accounts[9], deploy_uniswap(d), HEARTBEAT)
+        for holder in self.holders:
+            for token in self.market.tokens:
                 token.mint(holder, FUNDING, sender=d)
-                token.approve(self.uniswap, 2**256 - 1, sender=holder)
-        self.adapter = project.UniswapV2Adapter.deploy(self.uniswap, sender=d)
         vault_blueprint = project.IndexVault.declare(sender=d).contract_address
         policy_blueprint = project.RebalancePolicy.declare(sender=d).contract_address
         self.factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=d)
@@ -72,14 +46,14 @@ class Market:
         return len(chain.provider.get_code(self.probe.address)) > 0
 
 
-_market: Market | None = None
+_infrastructure: Infrastructure | None = None
 
 
-def market() -> Market:
-    global _market
-    if _market is None or not _market.is_deployed():
-        _market = Market()
-    return _market
+def infrastructure() -> Infrastructure:
+    global _infrastructure
+    if _infrastructure is None or not _infrastructure.is_deployed():
+        _infrastructure = Infrastructure()
+    return _infrastructure
 
 
 @dataclass
@@ -128,25 +102,27 @@ limit_sets = st.builds(
 class RebalanceInvariants(RuleBasedStateMachine):
     @initialize(w=weights, limits=limit_sets, supply=st.integers(1, 1_000))
     def init(self, w, limits, supply):
-        m = market()
+        m = infrastructure()
         self.m = m
         self.snapshot = chain.snapshot()
-        self.tokens = m.tokens
+        self.tokens = m.market.tokens
         # A share is worth $1,000 split evenly at the starting prices; the targets need not match it.
         units = [1_000 * 10 ** ASSETS[i][1] // (3 * ASSETS[i][2]) for i in range(3)]
         targets = to_targets(w)
-        rebalancing = Rebalancing(m.router, 3, keepers=[m.keeper], adapters=[m.adapter], targets=targets, limits=limits)
+        rebalancing = Rebalancing(
+            m.market.router, 3, keepers=[m.keeper], adapters=[m.market.adapter], targets=targets, limits=limits
+        )
         tx = m.factory.create_vault(
-            "Managed", "MGD", m.tokens, units, m.governance, m.guardian, m.fee_recipient, 0, 0, 0, DAY,
+            "Managed", "MGD", self.tokens, units, m.governance, m.guardian, m.fee_recipient, 0, 0, 0, DAY,
             rebalancing.as_tuple(), sender=m.deployer,
         )
         created = tx.events.filter(m.factory.VaultCreated)[0]
         self.vault = project.IndexVault.at(created.vault)
         self.policy = project.RebalancePolicy.at(created.policy)
         for holder in m.holders:
-            for token in m.tokens:
+            for token in self.tokens:
                 token.approve(self.vault, 2**256 - 1, sender=holder)
-        prices = [f.latestRoundData()[1] * 10 ** (18 - FEED_DECIMALS) for f in m.feeds]
+        prices = [f.latestRoundData()[1] * 10 ** (18 - FEED_DECIMALS) for f in m.market.feeds]
         self.model = Model(virtual_units=units, targets=targets, limits=limits, prices=prices)
         self.mint(m.holders[0], supply * ref.PRECISION)
         note(f"targets={targets} limits={limits} supply={supply}")
@@ -158,7 +134,7 @@ class RebalanceInvariants(RuleBasedStateMachine):
     # ---- actions -------------------------------------------------------------------------------------------
 
     def mint(self, user, amount: int):
-        owed = [ref.ceil_div(vu * ref.PRECISION * amount, ref.CLAIM_SCALE) for vu in self.model.virtual_units]
+        owed = [ref.mint_owed(vu, ref.PRECISION, amount) for vu in self.model.virtual_units]
         if any(0 < vu * ref.PRECISION * amount < ref.CLAIM_SCALE for vu in self.model.virtual_units):
             with ape.reverts("index_vault: mint rounds to zero"):
                 self.vault.mint(amount, user, sender=user)
@@ -177,7 +153,7 @@ class RebalanceInvariants(RuleBasedStateMachine):
     def rule_redeem(self, data, fraction):
         user = data.draw(st.sampled_from([h for h in self.m.holders if self.model.shares.get(h.address)]), label="u")
         amount = max(1, self.model.shares[user.address] * fraction // 100)
-        paid = [vu * ref.PRECISION * amount // ref.CLAIM_SCALE for vu in self.model.virtual_units]
+        paid = [ref.redeem_paid(vu, ref.PRECISION, amount) for vu in self.model.virtual_units]
         if any(vu != 0 and p == 0 for vu, p in zip(self.model.virtual_units, paid)):
             with ape.reverts("index_vault: redeem rounds to zero"):
                 self.vault.redeem(amount, user, [], sender=user)
@@ -189,38 +165,15 @@ class RebalanceInvariants(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, 2), move=st.integers(-30, 40), arbitrage=st.booleans())
     def rule_move_price(self, i, move, arbitrage):
-        feed = self.m.feeds[i]
-        answer = max(1, feed.latestRoundData()[1] * (100 + move) // 100)
-        feed.set_answer(answer, sender=self.m.liquidity)
+        market = self.m.market
+        answer = max(1, market.usd(i) * (100 + move) // 100)
+        market.set_price(i, answer)
         self.model.prices[i] = answer * 10 ** (18 - FEED_DECIMALS)
         if arbitrage:
             for j in range(3):
                 if j != i:
-                    self.arbitrage(i, j)
+                    market.arbitrage(i, j)
         note(f"price {ASSETS[i][0]} {move:+}% arbitrage={arbitrage}")
-
-    def arbitrage(self, i: int, j: int):
-        """Trade the pool back to the oracle ratio (to within the 0.3 % fee)."""
-        pair = load_npm_artifact("@uniswap/v2-core", "UniswapV2Pair").at(
-            load_npm_artifact("@uniswap/v2-core", "UniswapV2Factory").at(self.m.uniswap.factory()).getPair(
-                self.tokens[i], self.tokens[j]
-            )
-        )
-        a, b = (i, j) if pair.token0() == self.tokens[i].address else (j, i)
-        r_a, r_b, _ = pair.getReserves()
-        # value per smallest unit, common scale: price / 10**decimals
-        pa = self.model.prices[a] * 10 ** ASSETS[b][1]
-        pb = self.model.prices[b] * 10 ** ASSETS[a][1]
-        k = r_a * r_b
-        target_a = max(1, ref_isqrt(k * pb // pa))
-        if target_a > r_a:
-            sell, buy, amount = a, b, (target_a - r_a) * 1000 // 997
-        else:
-            sell, buy, amount = b, a, (k // target_a - r_b) * 1000 // 997
-        if amount > 0:
-            self.m.uniswap.swapExactTokensForTokens(
-                amount, 0, [self.tokens[sell], self.tokens[buy]], self.m.liquidity, NO_DEADLINE, sender=self.m.liquidity
-            )
 
     @rule(w=weights)
     def rule_set_targets(self, w):
@@ -266,7 +219,7 @@ class RebalanceInvariants(RuleBasedStateMachine):
         now = chain.pending_timestamp
         held = model.holdings()
         quote = (
-            self.m.uniswap.getAmountsOut(amount_in, [self.tokens[s], self.tokens[b]])[1]
+            self.m.market.uniswap.router.getAmountsOut(amount_in, [self.tokens[s], self.tokens[b]])[1]
             if amount_in and s != b
             else 0
         )
@@ -303,8 +256,8 @@ class RebalanceInvariants(RuleBasedStateMachine):
         note(f"rebalance {ASSETS[s][0]}->{ASSETS[b][0]} {amount_in} min_out={min_out} ({min_out_mode}) -> {error or 'ok'}")
         event(f"rebalance: {error or 'ok'}")
 
-        args = (self.tokens[s], self.tokens[b], amount_in, min_out, self.m.adapter)
-        data = encode(["address[]"], [[self.tokens[s].address, self.tokens[b].address]])
+        args = (self.tokens[s], self.tokens[b], amount_in, min_out, self.m.market.adapter)
+        data = path(self.tokens[s], self.tokens[b])
         if error:
             with ape.reverts(error):
                 self.vault.rebalance(*args, data, sender=self.m.keeper)
@@ -327,7 +280,7 @@ class RebalanceInvariants(RuleBasedStateMachine):
         assert self.policy.last_rebalance() == tx.timestamp
 
     def oracle_stale(self, now: int) -> bool:
-        return any(f.latestRoundData()[3] + HEARTBEAT < now for f in self.m.feeds)
+        return any(f.latestRoundData()[3] + HEARTBEAT < now for f in self.m.market.feeds)
 
     # ---- invariants ----------------------------------------------------------------------------------------
 
@@ -344,12 +297,6 @@ class RebalanceInvariants(RuleBasedStateMachine):
             # 2: solvency against the exact claim and the rounded-up unit claim
             assert self.model.virtual_units[i] * ref.PRECISION * state.supply <= state.held[i] * ref.CLAIM_SCALE
             assert ref.ceil_div(state.units[i] * state.supply, ref.PRECISION) <= state.held[i]
-
-
-def ref_isqrt(n: int) -> int:
-    import math
-
-    return math.isqrt(n)
 
 
 TestRebalanceInvariants = RebalanceInvariants.TestCase
