@@ -44,6 +44,8 @@ struct VaultState:
     min_weights: DynArray[uint256, MAX_COMPONENTS]
     max_weights: DynArray[uint256, MAX_COMPONENTS]
     prices: DynArray[uint256, MAX_COMPONENTS]  # 18-decimal USD per whole token; empty if the oracle refuses one
+    decimals: DynArray[uint8, MAX_COMPONENTS]  # as the oracle values each token (0 = no feed)
+    feeds: DynArray[address, MAX_COMPONENTS]  # each token's price feed, for the keeper's price history
     supply: uint256
     limits: vault_params.Limits
     last_rebalance: uint256
@@ -59,7 +61,7 @@ struct VaultState:
 def state(vault: address) -> VaultState:
     """
     @notice The basket, units and holdings (fees accrued to this block),
-            targets and bounds, oracle prices, supply, limits, cooldown and
+            targets and bounds, oracle prices, token decimals and feeds, supply, limits, cooldown and
             pause state of `vault`. `prices` is empty when the oracle refuses
             any of them (stale, out of band, sequencer down), so the rest can
             still be read.
@@ -90,6 +92,12 @@ def state(vault: address) -> VaultState:
     )
     if ok:
         prices = abi_decode(response, DynArray[uint256, MAX_COMPONENTS])
+    decimals: DynArray[uint8, MAX_COMPONENTS] = []
+    feeds: DynArray[address, MAX_COMPONENTS] = []
+    for token: address in tokens:
+        config: IOracleRouter.FeedConfig = staticcall IOracleRouter(oracle).feed_config(token)
+        decimals.append(config.token_decimals)
+        feeds.append(config.feed)
 
     return VaultState(
         vault=vault,
@@ -101,6 +109,8 @@ def state(vault: address) -> VaultState:
         min_weights=min_weights,
         max_weights=max_weights,
         prices=prices,
+        decimals=decimals,
+        feeds=feeds,
         supply=staticcall IIndexVault(vault).totalSupply(),
         limits=staticcall policy.limits(),
         last_rebalance=staticcall policy.last_rebalance(),

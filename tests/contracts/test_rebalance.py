@@ -876,6 +876,8 @@ def test_state__after_trade_and_pauses__matches_vault_and_policy_getters(
     assert (state.targets, state.min_weights, state.max_weights) == policy.targets()
     assert state.prices == market.router.prices(tokens)
     assert state.prices == [ONE, 2_400 * ONE, 50_000 * ONE]
+    assert state.decimals == [token.decimals() for token in market.tokens] == [6, 18, 8]
+    assert state.feeds == [market.router.feed_config(token).feed for token in tokens] == [f.address for f in market.feeds]
     assert state.supply == vault.totalSupply() == SUPPLY
     assert tuple(state.limits) == tuple(policy.limits()) == Limits().as_tuple()
     assert state.last_rebalance == policy.last_rebalance() == tx.timestamp
