@@ -11,6 +11,7 @@ pytest_plugins = [
     "fixtures.uniswap",
     "fixtures.oracles",
     "fixtures.market",
+    "fixtures.anvil",
 ]
 
 # Chain calls are slow and their timing varies; examples are judged by outcome, not speed.

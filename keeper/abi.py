@@ -1,0 +1,88 @@
+"""The few contract functions the keeper calls, as ABI signatures, with encoding and revert-reason decoding.
+
+The keeper ships without the project's build artifacts, so it names only what it uses; `tests/keeper/test_abi.py`
+checks each signature against the compiled contracts so the two cannot drift apart.
+"""
+
+from dataclasses import dataclass
+
+from eth_abi import decode, encode
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+
+LIMITS = "(uint256,uint256,uint256,uint256,uint256,uint256,uint256)"
+VAULT_STATE = (
+    "(address,address,address[],uint256[],uint256[],uint256[],uint256[],uint256[],uint256[],uint8[],address[],"
+    f"uint256,{LIMITS},uint256,uint256,bool,bool,address,uint256)"
+)
+ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
+
+
+@dataclass(frozen=True)
+class Function:
+    """One contract function: encodes calls as hex calldata and decodes hex results."""
+
+    contract: str  # the project contract it belongs to (for the ABI test)
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({','.join(self.inputs)})"
+
+    @property
+    def selector(self) -> bytes:
+        return function_signature_to_4byte_selector(self.signature)
+
+    def encode(self, *args) -> str:
+        return "0x" + (self.selector + encode(list(self.inputs), list(args))).hex()
+
+    def decode(self, result: str) -> tuple:
+        return decode(list(self.outputs), bytes.fromhex(result.removeprefix("0x")))
+
+
+LENS_STATE = Function("VaultLens", "state", ("address",), (VAULT_STATE,))
+FACTORY_VAULT_COUNT = Function("VaultFactory", "vault_count", (), ("uint256",))
+FACTORY_VAULTS = Function("VaultFactory", "vaults", ("uint256",), ("address",))
+VAULT_REBALANCE = Function(
+    "IndexVault", "rebalance", ("address", "address", "uint256", "uint256", "address", "bytes"), ("uint256",)
+)
+POLICY_SET_TARGETS = Function("RebalancePolicy", "set_targets", ("uint256[]",), ())
+FEED_LATEST_ROUND = Function("MockAggregator", "latestRoundData", (), tuple(ROUND))
+FEED_ROUND = Function("MockAggregator", "getRoundData", ("uint80",), tuple(ROUND))
+FEED_DECIMALS = Function("MockAggregator", "decimals", (), ("uint8",))
+TOKEN_SYMBOL = Function("MockERC20", "symbol", (), ("string",))
+
+ALL = (
+    LENS_STATE,
+    FACTORY_VAULT_COUNT,
+    FACTORY_VAULTS,
+    VAULT_REBALANCE,
+    POLICY_SET_TARGETS,
+    FEED_LATEST_ROUND,
+    FEED_ROUND,
+    FEED_DECIMALS,
+    TOKEN_SYMBOL,
+)
+
+ERROR_SELECTOR = function_signature_to_4byte_selector("Error(string)")
+PANIC_SELECTOR = function_signature_to_4byte_selector("Panic(uint256)")
+
+
+def encode_path(path: tuple[str, ...]) -> bytes:
+    """The UniswapV2Adapter's `data`: the ABI-encoded route, sell token first."""
+    return encode(["address[]"], [list(path)])
+
+
+def revert_reason(data: str | None) -> str:
+    """A revert's reason string (`Error(string)`), a panic code, or a short description of raw revert data."""
+    raw = bytes.fromhex((data or "0x").removeprefix("0x"))
+    if raw[:4] == ERROR_SELECTOR:
+        return decode(["string"], raw[4:])[0]
+    if raw[:4] == PANIC_SELECTOR:
+        return f"panic {decode(['uint256'], raw[4:])[0]:#x}"
+    return "reverted without a reason" if not raw else f"reverted with data 0x{raw.hex()[:64]}"
+
+
+def address(value: str) -> str:
+    return to_checksum_address(value)

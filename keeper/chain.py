@@ -1,0 +1,140 @@
+"""Reads from the chain: the head block, the vault registry, every vault's state in one batched call, feed rounds.
+
+Round trips per cycle do not grow with the number of vaults: the head is one request, all `VaultLens.state` calls
+go in one batch pinned to that head's block (so every vault is read at the same block), and the factory registry is
+read only for vaults created since the last look.
+"""
+
+from dataclasses import dataclass
+
+from keeper import abi
+from keeper.errors import ConfigError, KeeperError, RpcError
+from keeper.rpc import Rpc
+from keeper.state import Limits, VaultState
+
+
+@dataclass(frozen=True)
+class Head:
+    number: int
+    timestamp: int
+    base_fee: int
+    hash: str
+
+
+class VaultReadError(KeeperError):
+    """One vault's state could not be read (not a vault, no policy, a broken oracle contract)."""
+
+
+class Chain:
+    """The keeper's view of one chain, through one `Rpc`."""
+
+    def __init__(self, rpc: Rpc, lens: str, factory: str = "", vaults: list[str] | None = None):
+        self.rpc, self.lens, self.factory = rpc, lens, factory
+        self._vaults: list[str] = list(vaults or [])
+        self._registry_seen = 0
+
+    def chain_id(self) -> int:
+        return int(self.rpc.call("eth_chainId", []), 16)
+
+    def head(self) -> Head:
+        block = self.rpc.call("eth_getBlockByNumber", ["latest", False])
+        return Head(
+            number=int(block["number"], 16),
+            timestamp=int(block["timestamp"], 16),
+            base_fee=int(block.get("baseFeePerGas", "0x0"), 16),
+            hash=block["hash"],
+        )
+
+    def check_contract(self, address: str, what: str) -> None:
+        """A ConfigError when nothing is deployed at `address` (a typo, or the wrong network)."""
+        if self.rpc.call("eth_getCode", [address, "latest"]) in ("0x", "0x0", ""):
+            raise ConfigError(f"{what} {address} has no code on this chain: wrong address or wrong network?")
+
+    def vaults(self) -> list[str]:
+        """The vaults to watch: the explicit list, then every vault the factory has created (new ones only)."""
+        if not self.factory:
+            return list(self._vaults)
+        count = abi.FACTORY_VAULT_COUNT.decode(self._eth_call(self.factory, abi.FACTORY_VAULT_COUNT.encode()))[0]
+        if count > self._registry_seen:
+            calls = [
+                _eth_call_request(self.factory, abi.FACTORY_VAULTS.encode(i), "latest")
+                for i in range(self._registry_seen, count)
+            ]
+            for result in self.rpc.batch(calls):
+                if isinstance(result, RpcError):
+                    raise result
+                vault = abi.address(abi.FACTORY_VAULTS.decode(result)[0])
+                if vault not in self._vaults:
+                    self._vaults.append(vault)
+            self._registry_seen = count
+        return list(self._vaults)
+
+    def read_states(self, vaults: list[str], block: int) -> dict[str, VaultState | VaultReadError]:
+        """Every vault's `VaultLens.state` at `block`, in one round trip; a failed read is returned, not raised."""
+        calls = [_eth_call_request(self.lens, abi.LENS_STATE.encode(vault), hex(block)) for vault in vaults]
+        states: dict[str, VaultState | VaultReadError] = {}
+        for vault, result in zip(vaults, self.rpc.batch(calls), strict=True):
+            if isinstance(result, RpcError):
+                states[vault] = VaultReadError(f"vault {vault}: {abi.revert_reason(result.data) or result.message}")
+            else:
+                states[vault] = parse_state(abi.LENS_STATE.decode(result)[0], block)
+        return states
+
+    def read_state(self, vault: str) -> VaultState:
+        """One vault's state at the head (the CLI's `plan` and `status`): raises VaultReadError when unreadable."""
+        head = self.head()
+        state = self.read_states([vault], head.number)[vault]
+        if isinstance(state, VaultReadError):
+            raise state
+        return state
+
+    def rounds(self, feed: str, round_ids: list[int]) -> list[tuple | None]:
+        """`getRoundData` for each id, in one round trip; None where the feed has no such round."""
+        calls = [_eth_call_request(feed, abi.FEED_ROUND.encode(i), "latest") for i in round_ids]
+        return [None if isinstance(r, RpcError) else abi.FEED_ROUND.decode(r) for r in self.rpc.batch(calls)]
+
+    def latest_round(self, feed: str) -> tuple:
+        return abi.FEED_LATEST_ROUND.decode(self._eth_call(feed, abi.FEED_LATEST_ROUND.encode()))
+
+    def symbols(self, tokens: list[str]) -> list[str]:
+        """Each token's `symbol()`, or a shortened address when it has none, in one round trip."""
+        calls = [_eth_call_request(token, abi.TOKEN_SYMBOL.encode(), "latest") for token in tokens]
+        return [
+            token[:8] if isinstance(r, RpcError) else abi.TOKEN_SYMBOL.decode(r)[0]
+            for token, r in zip(tokens, self.rpc.batch(calls), strict=True)
+        ]
+
+    def _eth_call(self, to: str, data: str) -> str:
+        return self.rpc.call("eth_call", [{"to": to, "data": data}, "latest"])
+
+
+def _eth_call_request(to: str, data: str, block: str) -> tuple[str, list]:
+    return ("eth_call", [{"to": to, "data": data}, block])
+
+
+def parse_state(raw: tuple, block: int) -> VaultState:
+    """A decoded `VaultLens.VaultState` tuple as a `VaultState`."""
+    (vault, policy, tokens, units, holdings, targets, min_w, max_w, prices, decimals, feeds, supply, limits,
+     last_rebalance, last_target_change, mint_paused, rebalance_paused, oracle, timestamp) = raw  # fmt: skip
+    return VaultState(
+        vault=abi.address(vault),
+        policy=abi.address(policy),
+        tokens=tuple(abi.address(t) for t in tokens),
+        units=tuple(units),
+        holdings=tuple(holdings),
+        targets=tuple(targets),
+        min_weights=tuple(min_w),
+        max_weights=tuple(max_w),
+        prices=tuple(prices),
+        decimals=tuple(decimals),
+        feeds=tuple(abi.address(f) for f in feeds),
+        supply=supply,
+        limits=Limits(*limits),
+        last_rebalance=last_rebalance,
+        last_target_change=last_target_change,
+        mint_paused=mint_paused,
+        rebalance_paused=rebalance_paused,
+        oracle=abi.address(oracle),
+        timestamp=timestamp,
+        block_number=block,
+    )

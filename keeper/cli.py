@@ -1,0 +1,204 @@
+"""`keeper`: the operator's command line. `plan` (dry run), `run` (the loop without Silverback), `status`, `reset`
+(clear breakers after a human has looked) and `backtest` (strategies on a CSV of prices).
+
+Every option also reads a `KEEPER_*` environment variable (see keeper/settings.py); errors are one sentence.
+"""
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+import click
+
+from keeper.chain import Chain
+from keeper.cycle import CycleReport, Keeper, build
+from keeper.errors import KeeperError
+from keeper.journal import GLOBAL, Journal
+from keeper.planner import Plan, plan
+from keeper.settings import Settings, load_settings
+from keeper.state import ONE, VaultState
+
+log = logging.getLogger("keeper")
+
+
+def chain_options(command: Callable) -> Callable:
+    """The options every chain-facing command shares."""
+    options = [
+        click.option("--rpc-url", help="JSON-RPC endpoint of the node [KEEPER_RPC_URL; default http://127.0.0.1:8545]"),
+        click.option("--lens", help="VaultLens address [KEEPER_LENS]"),
+        click.option("--factory", help="VaultFactory address: watch every vault it created [KEEPER_FACTORY]"),
+        click.option("--vault", "vaults", multiple=True, help="A vault to watch (repeatable) [KEEPER_VAULTS]"),
+        click.option("--data-dir", type=click.Path(file_okay=False), help="Journal folder [KEEPER_DATA_DIR]"),
+        click.option("--route-via", help="Route trades through this token when neither leg is it [KEEPER_ROUTE_VIA]"),
+        click.option("--slippage", type=int, help="Bps below the oracle value accepted [KEEPER_SLIPPAGE; 50]"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def settings_from(**options) -> Settings:
+    options["vaults"] = list(options.get("vaults") or []) or None
+    return load_settings(**options)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log every decision, not only trades and alerts.")
+def main(verbose: bool) -> None:
+    """Watch index vaults and rebalance them toward their targets, within the bounds their policies enforce."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+
+@main.command("plan")
+@chain_options
+def plan_command(**options) -> None:
+    """Dry run: current vs target weights and the trades the keeper would send, for each vault. Sends nothing."""
+    with _errors():
+        settings = settings_from(**options)
+        keeper = build(settings, sign=False)
+        report = keeper.cycle()
+        for vault, vault_plan in report.plans.items():
+            state = keeper.chain.read_states([vault], report.head.number)[vault]
+            click.echo(format_plan(vault_plan, state, _symbols(keeper.chain, state)))
+        for vault, reason in report.skipped.items():
+            if vault not in report.plans:
+                click.echo(f"{vault}: {reason}")
+
+
+@main.command("run")
+@chain_options
+@click.option("--adapter", help="The allow-listed swap adapter [KEEPER_ADAPTER]")
+@click.option("--account", help="ape account alias that signs (keystore; TEST::n on a local chain) [KEEPER_ACCOUNT]")
+@click.option("--interval", type=float, help="Seconds between cycles [KEEPER_INTERVAL; 12]")
+@click.option("--metrics-port", type=int, help="Serve Prometheus /metrics on this port [KEEPER_METRICS_PORT]")
+@click.option("--cycles", type=int, default=None, help="Stop after this many cycles (default: run until stopped).")
+def run_command(cycles: int | None, **options) -> None:
+    """Cycle forever (or --cycles times): follow sent transactions, read every vault, rebalance what drifted."""
+    with _errors():
+        settings = settings_from(**options)
+        keeper = build(settings, sign=True)
+        if settings.metrics_port:
+            keeper.metrics.serve(settings.metrics_port)
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        run_loop(keeper, cycles, settings.interval, stop)
+
+
+def run_loop(keeper: Keeper, cycles: int | None, interval: float, stop: threading.Event) -> int:
+    """Run cycles until `stop` or `cycles` done; a cycle that fails on the node is logged and the next one retries.
+    Returns the number of cycles that completed."""
+    done = attempts = 0
+    while not stop.is_set() and (cycles is None or attempts < cycles):
+        attempts += 1
+        try:
+            report = keeper.cycle()
+            done += 1
+            log.info(summary(report))
+        except KeeperError as error:
+            log.error("cycle failed, retrying next interval: %s", error)
+        if cycles is None or attempts < cycles:
+            stop.wait(interval)
+    return done
+
+
+@main.command("status")
+@chain_options
+def status_command(**options) -> None:
+    """Per vault: NAV, largest drift, last trade and breaker state; then the transactions still in flight."""
+    with _errors():
+        settings = settings_from(**options)
+        keeper = build(settings, sign=False)
+        head = keeper.chain.head()
+        states = keeper.chain.read_states(keeper.chain.vaults(), head.number)
+        breakers = keeper.journal.breakers()
+        click.echo(f"block {head.number}  breaker (all vaults): {breakers.get(GLOBAL, 'ok')}")
+        click.echo(f"{'vault':42}  {'NAV (USD)':>16}  {'drift':>6}  {'last trade':30}  breaker")
+        for vault, state in states.items():
+            click.echo(format_status(vault, state, keeper, head.timestamp, breakers.get(vault, "ok")))
+        for intent in keeper.journal.live():
+            click.echo(f"in flight: {intent.key} nonce {intent.nonce} ({intent.status})")
+
+
+@main.command("reset")
+@click.option("--data-dir", type=click.Path(file_okay=False), help="Journal folder [KEEPER_DATA_DIR]")
+@click.option("--vault", default=None, help="Clear only this vault's breaker (default: every breaker).")
+def reset_command(data_dir: str | None, vault: str | None) -> None:
+    """Clear tripped breakers, the failure streak and the last-seen prices, after a human has checked the cause."""
+    with _errors():
+        settings = load_settings(data_dir=data_dir)
+        journal = Journal(settings.data_dir / "journal.sqlite")
+        for scope, reason in journal.breakers().items():
+            if vault in (None, scope):
+                click.echo(f"clearing breaker {scope}: {reason}")
+        cleared = journal.reset(vault)
+        click.echo(f"{cleared} breaker(s) cleared")
+
+
+# --- formatting ----------------------------------------------------------------------------------------------------
+
+
+def summary(report: CycleReport) -> str:
+    return (
+        f"block {report.head.number}: {len(report.plans)} vaults planned, {len(report.sent)} sent, "
+        f"{len(report.skipped)} skipped, {report.round_trips} round trips"
+    )
+
+
+def usd(value: int) -> str:
+    return f"${value / ONE:,.2f}"
+
+
+def amount(raw: int, decimals: int) -> str:
+    return f"{raw / 10**decimals:,.6g}"
+
+
+def format_plan(vault_plan: Plan, state: VaultState, symbols: dict[str, str]) -> str:
+    lines = [f"vault {vault_plan.vault}  NAV {usd(vault_plan.nav)}  — {vault_plan.reason}"]
+    lines.append(f"  {'token':8} {'weight':>7} {'target':>7} {'min':>6} {'max':>6} {'drift':>6} {'value':>16}")
+    for row in vault_plan.rows:
+        flag = "  out of band" if row.out_of_band else ""
+        lines.append(
+            f"  {symbols[row.token]:8} {row.weight / 100:6.2f}% {row.target / 100:6.2f}% {row.min_weight / 100:5.1f}%"
+            f" {row.max_weight / 100:5.1f}% {row.drift:+6d} {usd(row.value):>16}{flag}"
+        )
+    decimals = dict(zip(state.tokens, state.decimals, strict=True))
+    for i, trade in enumerate(vault_plan.trades, 1):
+        route = " -> ".join(symbols.get(t, t[:8]) for t in trade.path)
+        lines.append(
+            f"  trade {i}: sell {amount(trade.amount_in, decimals[trade.sell])} {symbols[trade.sell]}"
+            f" ({usd(trade.value_in)}) for at least {amount(trade.min_out, decimals[trade.buy])} {symbols[trade.buy]}"
+            f" via {route}"
+        )
+    return "\n".join(lines)
+
+
+def format_status(vault: str, state, keeper: Keeper, now: int, breaker: str) -> str:
+    last = keeper.journal.last_trade(vault)
+    last_text = f"{last.status} at block {last.mined_block or last.created_block}" if last else "none"
+    if isinstance(state, KeeperError):
+        return f"{vault:42}  {'unreadable':>16}  {'':>6}  {last_text:30}  {breaker}  ({state})"
+    vault_plan = plan(state, keeper.planner_config, now)
+    drift = max((abs(row.drift) for row in vault_plan.rows), default=0)
+    nav = usd(vault_plan.nav) if state.priced else "oracle refused"
+    return f"{vault:42}  {nav:>16}  {drift:>6}  {last_text:30}  {breaker}"
+
+
+def _symbols(chain: Chain, state) -> dict[str, str]:
+    if isinstance(state, KeeperError):
+        return {}
+    return dict(zip(state.tokens, chain.symbols(list(state.tokens)), strict=True))
+
+
+class _errors:
+    """Turn a KeeperError into click's one-line `Error: ...` and exit status 1."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, _):
+        if isinstance(error, KeeperError):
+            raise click.ClickException(str(error)) from None
+        return False
+

@@ -1,0 +1,149 @@
+"""One keeper cycle over every vault: follow live transactions, read all states in one batch, check breakers, plan,
+and hand the first ready trade of each vault to the executor. `keeper run`, the Silverback bot and the tests all
+call `Keeper.cycle()`; `build()` wires a keeper from settings.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from keeper import abi
+from keeper.breakers import price_jumps
+from keeper.chain import Chain, Head, VaultReadError
+from keeper.errors import ConfigError
+from keeper.executor import Executor, Order, SendPolicy
+from keeper.journal import GLOBAL, Intent, Journal
+from keeper.metrics import Metrics
+from keeper.planner import Plan, plan
+from keeper.rpc import Rpc
+from keeper.settings import Settings
+from keeper.signer import Signer, load_signer
+from keeper.state import Trade, VaultState
+
+log = logging.getLogger("keeper")
+
+
+@dataclass
+class CycleReport:
+    """What one cycle saw and did."""
+
+    head: Head
+    plans: dict[str, Plan] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # vault -> why nothing was sent for it
+    sent: list[Intent] = field(default_factory=list)
+    round_trips: int = 0
+
+
+def rebalance_order(trade: Trade, state: VaultState, adapter: str) -> Order:
+    """The `rebalance` call for `trade`, keyed by the vault's cooldown mark: once it lands the mark moves, so the
+    same key can never be sent again, and a restart cannot send it twice."""
+    calldata = abi.VAULT_REBALANCE.encode(
+        trade.sell, trade.buy, trade.amount_in, trade.min_out, adapter, abi.encode_path(trade.path)
+    )
+    key = f"rebalance:{state.vault}:{state.last_rebalance}:{trade.sell}:{trade.buy}"
+    return Order(key=key, vault=state.vault, to=state.vault, calldata=calldata, value_in=trade.value_in)
+
+
+class Keeper:
+    """Watches vaults and rebalances them within their policies. `executor` None = watch and plan only."""
+
+    def __init__(self, settings: Settings, chain: Chain, journal: Journal, metrics: Metrics,
+                 executor: Executor | None = None):  # fmt: skip
+        self.settings, self.chain, self.journal, self.metrics, self.executor = (
+            settings, chain, journal, metrics, executor)  # fmt: skip
+        self.planner_config = settings.planner_config()
+
+    def cycle(self) -> CycleReport:
+        started, trips_before = time.perf_counter(), self.chain.rpc.round_trips
+        head = self.chain.head()
+        report = CycleReport(head=head)
+        if self.executor is not None:
+            self.executor.reconcile(head)
+        vaults = self.chain.vaults()
+        states = self.chain.read_states(vaults, head.number)
+        orders = [order for vault, state in states.items() if (order := self._consider(vault, state, head, report))]
+        if orders and self.executor is not None:
+            report.sent = self.executor.submit(orders, head)
+        report.round_trips = self.chain.rpc.round_trips - trips_before
+        self.metrics.rpc_round_trips.inc(report.round_trips)
+        self.metrics.cycles.inc()
+        self.metrics.cycle_seconds.observe(time.perf_counter() - started)
+        return report
+
+    def _consider(self, vault: str, state: VaultState | VaultReadError, head: Head, report: CycleReport) -> Order | None:
+        """The order to send for one vault this cycle, or None with the reason in `report.skipped`."""
+        if isinstance(state, VaultReadError):
+            report.skipped[vault] = str(state)
+            return None
+        self._check_prices(state, head)
+        vault_plan = plan(state, self.planner_config, head.timestamp)
+        report.plans[vault] = vault_plan
+        if vault_plan.rows:
+            self.metrics.drift.labels(vault=vault).set(max(abs(row.drift) for row in vault_plan.rows))
+        breakers = self.journal.breakers()
+        reason = (
+            f"breaker: {breakers[GLOBAL]}" if GLOBAL in breakers
+            else f"breaker: {breakers[vault]}" if vault in breakers
+            else "a transaction for this vault is still in flight" if self._in_flight(vault)
+            else vault_plan.reason if not vault_plan.trades or vault_plan.ready_at > head.timestamp
+            else "no signer: watching only" if self.executor is None
+            else None
+        )  # fmt: skip
+        if reason is not None:
+            report.skipped[vault] = reason
+            return None
+        return rebalance_order(vault_plan.trades[0], state, self.settings.adapter)
+
+    def _check_prices(self, state: VaultState, head: Head) -> None:
+        """Trip the vault's breaker on an oracle jump; otherwise remember these prices as last seen."""
+        if not state.priced:
+            return
+        jumps = price_jumps(state, self.journal.last_prices(), self.settings.max_price_jump)
+        if jumps:
+            if state.vault not in self.journal.breakers():
+                log.critical("breaker tripped for %s: %s", state.vault, "; ".join(jumps))
+            self.journal.trip(state.vault, jumps[0], head.number)
+            self.metrics.breaker.labels(scope=state.vault).set(1)
+            return
+        self.journal.record_prices(dict(zip(state.tokens, state.prices, strict=True)), head.number)
+
+    def _in_flight(self, vault: str) -> bool:
+        return any(intent.vault == vault for intent in self.journal.live())
+
+
+def build(settings: Settings, *, sign: bool, rpc: Rpc | None = None, account=None) -> Keeper:
+    """A keeper from settings: checks the node answers and the lens is deployed. With `sign`, it signs with
+    `account` (an ape account, e.g. Silverback's signer) or else loads `settings.account`."""
+    settings.require("lens")
+    if not settings.factory and not settings.vaults:
+        raise ConfigError("nothing to watch: give --factory (every vault it created) or --vault ADDRESS")
+    rpc = rpc or Rpc(settings.rpc_url, settings.rpc_timeout, settings.rpc_retries)
+    chain = Chain(rpc, settings.lens, settings.factory, settings.vaults)
+    chain.check_contract(settings.lens, "lens")
+    if settings.factory:
+        chain.check_contract(settings.factory, "factory")
+    journal = Journal(settings.data_dir / "journal.sqlite")
+    metrics = Metrics()
+    executor = None
+    if sign:
+        settings.require("adapter")
+        chain.check_contract(settings.adapter, "adapter")
+        signer = Signer(account, chain.chain_id()) if account else load_signer(settings.account, chain.chain_id())
+        policy = SendPolicy(
+            max_fee=settings.max_fee, priority_fee=settings.priority_fee, gas_margin=settings.gas_margin,
+            stuck_blocks=settings.stuck_blocks, confirmations=settings.confirmations,
+            max_failures=settings.max_failures,
+        )  # fmt: skip
+        executor = Executor(rpc, signer, journal, policy, metrics)
+    return Keeper(settings, chain, journal, metrics, executor)
+
+
+def summary_of(report: CycleReport) -> dict[str, int]:
+    """A cycle as numbers, for Silverback's per-handler metrics and the run loop's log line."""
+    return {
+        "block": report.head.number,
+        "vaults": len(report.plans) + len([v for v in report.skipped if v not in report.plans]),
+        "sent": len(report.sent),
+        "skipped": len(report.skipped),
+        "round_trips": report.round_trips,
+    }

@@ -1,0 +1,111 @@
+"""The keeper's one settings object: every knob, typed, read from `KEEPER_*` environment variables or the CLI.
+
+Keys never live here: `account` names an ape account (keystore alias, or `TEST::n` on a local chain) and ape asks
+for its passphrase (or reads `APE_ACCOUNTS_<alias>_PASSPHRASE`).
+"""
+
+from pathlib import Path
+
+from eth_utils import is_address, to_checksum_address
+from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from keeper.errors import ConfigError
+from keeper.planner import PlannerConfig
+
+GWEI = 10**9
+USD = 10**18
+
+
+def checksum(value: str, what: str = "address") -> str:
+    """`value` as a checksummed address, or a ConfigError naming `what` when it is not one."""
+    if not isinstance(value, str) or not is_address(value):
+        raise ConfigError(f"{what} {value!r} is not an Ethereum address (0x followed by 40 hex digits)")
+    return to_checksum_address(value)
+
+
+class Settings(BaseSettings):
+    """Everything `keeper run`, `keeper plan`, `keeper status` and the Silverback bot read."""
+
+    model_config = SettingsConfigDict(env_prefix="KEEPER_", extra="forbid")
+
+    # Where to reach the chain, and how patiently.
+    rpc_url: str = "http://127.0.0.1:8545"
+    rpc_timeout: float = 5.0  # seconds per request; a node slower than this counts as unreachable
+    rpc_retries: int = 3  # transport errors only: a revert or a rejected transaction is never retried
+
+    # What to watch: the lens that reads a vault in one call, and either the factory or an explicit list.
+    lens: str = ""
+    factory: str = ""
+    vaults: list[str] = []
+    adapter: str = ""  # the allow-listed swap adapter (UniswapV2Adapter) trades go through
+    route_via: str = ""  # route sell -> route_via -> buy when neither leg is it (e.g. WETH or USDC)
+
+    # Who signs: an ape account alias. Never a key.
+    account: str = ""
+    data_dir: Path = Path.home() / ".keeper"  # the journal (SQLite): intents, sends, last-seen prices, breakers
+
+    # Planning (see keeper.planner.PlannerConfig).
+    abs_band: int = 100
+    rel_band: int = 2_000
+    min_trade_value: int = 10 * USD
+    max_trade_value: int = 0
+    slippage: int = 50
+    max_trades: int = 16
+
+    # Sending.
+    max_fee: int = 200 * GWEI  # never pay more per gas than this, whatever the base fee
+    priority_fee: int = 1 * GWEI
+    gas_margin: int = 2_000  # bps added to the gas estimate
+    stuck_blocks: int = 3  # replace a transaction still unmined after this many blocks (fees +12.5 % or more)
+    confirmations: int = 2  # blocks on top before a trade is final (a reorg before that re-sends the same nonce)
+
+    # Circuit breakers.
+    max_price_jump: int = 2_500  # bps an oracle price may move from the keeper's last-seen price between cycles
+    max_failures: int = 3  # consecutive failed trades (simulation, send or on-chain revert) before trading stops
+
+    # Runtime.
+    metrics_port: int = 0  # Prometheus /metrics; 0 = off
+    interval: float = 12.0  # seconds between cycles of `keeper run`
+    strategy: str = "governance"
+    rebalance_cron: str = "0 */4 * * *"  # the Silverback bot also cycles on this schedule
+
+    @field_validator("lens", "factory", "adapter", "route_via")
+    @classmethod
+    def _optional_address(cls, value: str, info: ValidationInfo) -> str:
+        return checksum(value, info.field_name.replace("_", "-")) if value else ""
+
+    @field_validator("vaults")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [checksum(v, "vault") for v in value]
+
+    def planner_config(self) -> PlannerConfig:
+        return PlannerConfig(
+            abs_band=self.abs_band,
+            rel_band=self.rel_band,
+            min_trade_value=self.min_trade_value,
+            max_trade_value=self.max_trade_value,
+            slippage=self.slippage,
+            max_trades=self.max_trades,
+            route_via=self.route_via or None,
+        )
+
+    def require(self, *names: str) -> None:
+        """Raise a ConfigError for the first of `names` that is unset."""
+        for name in names:
+            if not getattr(self, name):
+                flag = name.replace("_", "-")
+                raise ConfigError(f"--{flag} (or KEEPER_{name.upper()}) is required for this command")
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment with `overrides` (CLI options) on top; a ConfigError with a sentence if bad."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        cause = first.get("ctx", {}).get("error")
+        message = str(cause) if isinstance(cause, ConfigError) else first["msg"]
+        field = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"setting {field}: {message}") from None
