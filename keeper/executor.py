@@ -132,8 +132,10 @@ class Executor:
             return
         sends = {intent.id: self.journal.sends(intent.id) for intent in live}
         hashes = [send.tx_hash for intent in live for send in sends[intent.id]]
+        # The nonce count at the cycle's head block, not "latest": a block mined while this batch runs could
+        # otherwise show a nonce used before its receipt shows up, and a trade in flight would look dropped.
         results = self.rpc.batch(
-            [("eth_getTransactionCount", [self.signer.address, "latest"])]
+            [("eth_getTransactionCount", [self.signer.address, hex(head.number)])]
             + [("eth_getTransactionReceipt", [tx_hash]) for tx_hash in hashes]
         )
         if isinstance(results[0], RpcError):

@@ -4,6 +4,8 @@ or, on a local chain only, `TEST::n` for ape's n-th test account. The keeper nev
 
 from dataclasses import dataclass
 
+from eth_utils import keccak
+
 from keeper.errors import ConfigError
 
 LOCAL_CHAIN_IDS = (31337, 1337)  # anvil / hardhat and ganache: where ape's public test mnemonic may sign
@@ -32,7 +34,9 @@ class Signer:
         signed = self._account.sign_transaction(txn)
         if signed is None or not signed.signature:
             raise ConfigError(f"account {self.address} declined to sign (wrong passphrase?)")
-        return SignedTx(raw="0x" + signed.serialize_transaction().hex(), tx_hash="0x" + signed.txn_hash.hex())
+        raw = signed.serialize_transaction()
+        # The hash of a typed transaction is keccak of its serialised bytes (ape's txn_hash is not, for these).
+        return SignedTx(raw="0x" + raw.hex(), tx_hash="0x" + keccak(raw).hex())
 
 
 def load_signer(alias: str, chain_id: int) -> Signer:

@@ -12,6 +12,7 @@ pytest_plugins = [
     "fixtures.oracles",
     "fixtures.market",
     "fixtures.anvil",
+    "fixtures.flaky_rpc",
 ]
 
 # Chain calls are slow and their timing varies; examples are judged by outcome, not speed.
