@@ -36,6 +36,7 @@ test: setup .build/.compiled
 bench: setup .build/.compiled build/set-protocol-v2/package.json
 	python benchmarks/gas_vs_set.py
 	python benchmarks/rebalance_gas.py
+	python benchmarks/keeper_bench.py
 
 demo: setup
 	@echo "make demo: the end-to-end demo arrives with the scripts issue ([4 of 4]); nothing to run yet."

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import click
 
+from keeper.backtest import format_results, load_prices, run_backtest
 from keeper.chain import Chain
 from keeper.cycle import CycleReport, Keeper, build
 from keeper.errors import KeeperError
@@ -18,6 +19,7 @@ from keeper.journal import GLOBAL, Journal
 from keeper.planner import Plan, plan
 from keeper.settings import Settings, load_settings
 from keeper.state import ONE, VaultState
+from keeper.strategies import STRATEGIES, HttpMarketCaps, MarketCapTopN, Momentum, StaticMarketCaps, Strategy
 
 log = logging.getLogger("keeper")
 
@@ -134,6 +136,44 @@ def reset_command(data_dir: str | None, vault: str | None) -> None:
                 click.echo(f"clearing breaker {scope}: {reason}")
         cleared = journal.reset(vault)
         click.echo(f"{cleared} breaker(s) cleared")
+
+
+@main.command("backtest")
+@click.option("--prices", "prices_csv", type=click.Path(exists=True, dir_okay=False),
+              default="examples/backtest_prices.csv", show_default=True,
+              help="CSV: a `timestamp` column, then one USD price column per symbol.")  # fmt: skip
+@click.option("--strategy", "names", multiple=True, type=click.Choice(sorted(STRATEGIES)),
+              help="Strategy to run (repeatable; default: all).")  # fmt: skip
+@click.option("--every", "every_days", type=int, default=7, show_default=True, help="Days between rebalances.")
+@click.option("--fee-bps", type=int, default=30, show_default=True, help="Cost of trading, bps of the value sold.")
+@click.option("--step", type=int, default=10_000, show_default=True, help="Most a target moves per rebalance, bps.")
+@click.option("--stablecoin", default="USDC", show_default=True, help="Momentum's risk-off asset.")
+@click.option("--top-n", type=int, default=4, show_default=True, help="Market cap: how many assets.")
+@click.option("--cap", "cap_bps", type=int, default=4_000, show_default=True, help="Market cap: per-asset cap, bps.")
+@click.option("--market-caps", help="Market cap source: a JSON file or an http(s) URL (default: bundled snapshot).")
+def backtest_command(prices_csv: str, names: tuple[str, ...], every_days: int, fee_bps: int, step: int,
+                     **strategy_options) -> None:  # fmt: skip
+    """Run strategies over a CSV of prices and print one row each, beside buy-and-hold."""
+    with _errors():
+        prices = load_prices(prices_csv)
+        results = {}
+        for name in names or sorted(STRATEGIES):
+            strategy = make_strategy(name, **strategy_options)
+            results[name] = run_backtest(prices, strategy, rebalance_every_days=every_days, fee_bps=fee_bps, step=step)
+        click.echo(format_results(results))
+
+
+def make_strategy(name: str, stablecoin: str, top_n: int, cap_bps: int, market_caps: str | None) -> Strategy:
+    """The strategy called `name`, configured from the command line."""
+    if name == MarketCapTopN.name:
+        source = None
+        if market_caps:
+            is_url = market_caps.startswith(("http://", "https://"))
+            source = HttpMarketCaps(market_caps) if is_url else StaticMarketCaps(market_caps)
+        return MarketCapTopN(top_n=top_n, cap_bps=cap_bps, source=source)
+    if name == Momentum.name:
+        return Momentum(stablecoin=stablecoin)
+    return STRATEGIES[name]()
 
 
 # --- formatting ----------------------------------------------------------------------------------------------------

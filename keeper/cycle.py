@@ -4,6 +4,7 @@ call `Keeper.cycle()`; `build()` wires a keeper from settings.
 """
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -52,8 +53,16 @@ class Keeper:
         self.settings, self.chain, self.journal, self.metrics, self.executor = (
             settings, chain, journal, metrics, executor)  # fmt: skip
         self.planner_config = settings.planner_config()
+        # The block handler and the cron window may fire together: cycles never overlap, so the second one sees
+        # what the first sent and cannot send it again.
+        self._cycle_lock = threading.Lock()
 
     def cycle(self) -> CycleReport:
+        """Follow live transactions, read every vault at one block, plan, and send each vault's first ready trade."""
+        with self._cycle_lock:
+            return self._cycle()
+
+    def _cycle(self) -> CycleReport:
         started, trips_before = time.perf_counter(), self.chain.rpc.round_trips
         head = self.chain.head()
         report = CycleReport(head=head)

@@ -86,7 +86,9 @@ class Journal:
     def __init__(self, path: str | Path):
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None)  # explicit transactions below
+        # Explicit transactions below. Silverback runs handlers on worker threads; `Keeper.cycle` holds a lock, so
+        # one thread at a time uses the connection.
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
 

@@ -58,6 +58,6 @@ def load_signer(alias: str, chain_id: int) -> Signer:
         raise ConfigError(f"no ape account named {alias!r} (known: {known}); add one with `ape accounts import`") from None
     try:
         account.set_autosign(True)  # asks for the passphrase once, or reads APE_ACCOUNTS_<alias>_PASSPHRASE
-    except Exception as error:  # ape raises several kinds for a bad passphrase; all mean the same to the operator
+    except Exception as error:  # noqa: BLE001 -- ape raises several kinds for a bad passphrase; all mean the same to the operator
         raise ConfigError(f"could not unlock account {alias!r}: {error}") from None
     return Signer(account, chain_id)

@@ -10,8 +10,8 @@ import time
 
 import pytest
 from ape import accounts
-
 from fixtures.anvil import GUARDIAN, KEEPER
+
 from keeper import abi
 from keeper.errors import RpcTransportError
 from keeper.executor import BUMP_DENOMINATOR, BUMP_NUMERATOR
@@ -116,7 +116,7 @@ def test_reconcile__trade_stuck_for_stuck_blocks__replaced_with_both_fees_bumped
     mine(world, base_fee=first.max_fee + 1)
     keeper.cycle()
 
-    first_again, replacement = keeper.journal.sends(intent.id)
+    _, replacement = keeper.journal.sends(intent.id)
     assert replacement.max_fee * BUMP_DENOMINATOR >= first.max_fee * BUMP_NUMERATOR
     assert replacement.priority_fee * BUMP_DENOMINATOR >= first.priority_fee * BUMP_NUMERATOR
     assert not replacement.cancel
@@ -135,11 +135,11 @@ def test_reconcile__stuck_trade_no_longer_simulates__replaced_by_a_cancel(world,
     nonce = world.nonce()
     # The guardian pauses rebalancing in a block the keeper's trade cannot pay for.
     guardian = Signer(accounts.test_accounts[GUARDIAN], 31337)
+    pause_call = world.policy(drifted).pause_rebalance.as_transaction(sender=guardian.address).data.hex()
     pause = guardian.sign(
-        to=world.policy(drifted).address, data="0x" + world.policy(drifted).pause_rebalance.as_transaction(
-            sender=guardian.address).data.hex(),  # fmt: skip
-        nonce=world.nonce(GUARDIAN), gas=100_000, max_fee=100 * first.max_fee, priority_fee=first.priority_fee,
-    )  # fmt: skip
+        to=world.policy(drifted).address, data="0x" + pause_call.removeprefix("0x"), nonce=world.nonce(GUARDIAN),
+        gas=100_000, max_fee=100 * first.max_fee, priority_fee=first.priority_fee,
+    )
     world.rpc("eth_sendRawTransaction", pause.raw)
     mine(world, base_fee=first.max_fee + 1)
     mine(world, base_fee=first.max_fee + 1)
