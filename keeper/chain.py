@@ -96,6 +96,9 @@ class Chain:
     def latest_round(self, feed: str) -> tuple:
         return abi.FEED_LATEST_ROUND.decode(self._eth_call(feed, abi.FEED_LATEST_ROUND.encode()))
 
+    def feed_decimals(self, feed: str) -> int:
+        return abi.FEED_DECIMALS.decode(self._eth_call(feed, abi.FEED_DECIMALS.encode()))[0]
+
     def symbols(self, tokens: list[str]) -> list[str]:
         """Each token's `symbol()`, or a shortened address when it has none, in one round trip."""
         calls = [_eth_call_request(token, abi.TOKEN_SYMBOL.encode(), "latest") for token in tokens]

@@ -19,7 +19,7 @@ from keeper.journal import GLOBAL, Journal
 from keeper.planner import Plan, plan
 from keeper.settings import Settings, load_settings
 from keeper.state import ONE, VaultState
-from keeper.strategies import STRATEGIES, HttpMarketCaps, MarketCapTopN, Momentum, StaticMarketCaps, Strategy
+from keeper.strategies import STRATEGIES, make_strategy
 
 log = logging.getLogger("keeper")
 
@@ -150,7 +150,7 @@ def reset_command(data_dir: str | None, vault: str | None) -> None:
 @click.option("--stablecoin", default="USDC", show_default=True, help="Momentum's risk-off asset.")
 @click.option("--top-n", type=int, default=4, show_default=True, help="Market cap: how many assets.")
 @click.option("--cap", "cap_bps", type=int, default=4_000, show_default=True, help="Market cap: per-asset cap, bps.")
-@click.option("--market-caps", help="Market cap source: a JSON file or an http(s) URL (default: bundled snapshot).")
+@click.option("--market-caps", default="", help="Market cap source: JSON file or http(s) URL (default: bundled).")
 def backtest_command(prices_csv: str, names: tuple[str, ...], every_days: int, fee_bps: int, step: int,
                      **strategy_options) -> None:  # fmt: skip
     """Run strategies over a CSV of prices and print one row each, beside buy-and-hold."""
@@ -161,19 +161,6 @@ def backtest_command(prices_csv: str, names: tuple[str, ...], every_days: int, f
             strategy = make_strategy(name, **strategy_options)
             results[name] = run_backtest(prices, strategy, rebalance_every_days=every_days, fee_bps=fee_bps, step=step)
         click.echo(format_results(results))
-
-
-def make_strategy(name: str, stablecoin: str, top_n: int, cap_bps: int, market_caps: str | None) -> Strategy:
-    """The strategy called `name`, configured from the command line."""
-    if name == MarketCapTopN.name:
-        source = None
-        if market_caps:
-            is_url = market_caps.startswith(("http://", "https://"))
-            source = HttpMarketCaps(market_caps) if is_url else StaticMarketCaps(market_caps)
-        return MarketCapTopN(top_n=top_n, cap_bps=cap_bps, source=source)
-    if name == Momentum.name:
-        return Momentum(stablecoin=stablecoin)
-    return STRATEGIES[name]()
 
 
 # --- formatting ----------------------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from keeper import abi
 from keeper.breakers import price_jumps
 from keeper.chain import Chain, Head, VaultReadError
-from keeper.errors import ConfigError
+from keeper.errors import ConfigError, KeeperError
 from keeper.executor import Executor, Order, SendPolicy
+from keeper.history import PriceHistory
 from keeper.journal import GLOBAL, Intent, Journal
 from keeper.metrics import Metrics
 from keeper.planner import Plan, plan
@@ -20,6 +21,8 @@ from keeper.rpc import Rpc
 from keeper.settings import Settings
 from keeper.signer import Signer, load_signer
 from keeper.state import Trade, VaultState
+from keeper.strategies import GovernanceTargets, make_strategy
+from keeper.strategist import Strategist
 
 log = logging.getLogger("keeper")
 
@@ -32,6 +35,7 @@ class CycleReport:
     plans: dict[str, Plan] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # vault -> why nothing was sent for it
     sent: list[Intent] = field(default_factory=list)
+    strategy_notes: dict[str, str] = field(default_factory=dict)  # vault -> why the strategist did not act
     round_trips: int = 0
 
 
@@ -49,9 +53,10 @@ class Keeper:
     """Watches vaults and rebalances them within their policies. `executor` None = watch and plan only."""
 
     def __init__(self, settings: Settings, chain: Chain, journal: Journal, metrics: Metrics,
-                 executor: Executor | None = None):  # fmt: skip
+                 executor: Executor | None = None, strategist: Strategist | None = None):  # fmt: skip
         self.settings, self.chain, self.journal, self.metrics, self.executor = (
             settings, chain, journal, metrics, executor)  # fmt: skip
+        self.strategist = strategist
         self.planner_config = settings.planner_config()
         # The block handler and the cron window may fire together: cycles never overlap, so the second one sees
         # what the first sent and cannot send it again.
@@ -71,6 +76,8 @@ class Keeper:
         vaults = self.chain.vaults()
         states = self.chain.read_states(vaults, head.number)
         orders = [order for vault, state in states.items() if (order := self._consider(vault, state, head, report))]
+        if self.strategist is not None:
+            orders += self._targets_orders(states, head, report)
         if orders and self.executor is not None:
             report.sent = self.executor.submit(orders, head)
         report.round_trips = self.chain.rpc.round_trips - trips_before
@@ -102,6 +109,23 @@ class Keeper:
             report.skipped[vault] = reason
             return None
         return rebalance_order(vault_plan.trades[0], state, self.settings.adapter)
+
+    def _targets_orders(self, states: dict, head: Head, report: CycleReport) -> list[Order]:
+        """`set_targets` orders for vaults whose target period has passed (none while a breaker is tripped)."""
+        breakers = self.journal.breakers()
+        orders = []
+        for vault, state in states.items():
+            if isinstance(state, VaultReadError) or GLOBAL in breakers or vault in breakers:
+                continue
+            try:
+                order = self.strategist.order(state, head.timestamp)
+            except KeeperError as error:  # e.g. momentum without enough history yet: say so, keep rebalancing
+                report.strategy_notes[vault] = str(error)
+                log.info("%s: strategist waits: %s", vault, error)
+                continue
+            if order is not None and not self.journal.has_key(order.key):
+                orders.append(order)
+        return orders
 
     def _check_prices(self, state: VaultState, head: Head) -> None:
         """Trip the vault's breaker on an oracle jump; otherwise remember these prices as last seen."""
@@ -144,7 +168,14 @@ def build(settings: Settings, *, sign: bool, rpc: Rpc | None = None, account=Non
             max_failures=settings.max_failures,
         )  # fmt: skip
         executor = Executor(rpc, signer, journal, policy, metrics)
-    return Keeper(settings, chain, journal, metrics, executor)
+    strategist = None
+    if sign and settings.strategy != GovernanceTargets.name:
+        strategy = make_strategy(
+            settings.strategy, stablecoin=settings.stablecoin, top_n=settings.top_n, cap_bps=settings.cap,
+            market_caps=settings.market_caps,
+        )  # fmt: skip
+        strategist = Strategist(chain, PriceHistory(settings.data_dir / "history.sqlite"), strategy)
+    return Keeper(settings, chain, journal, metrics, executor, strategist)
 
 
 def summary_of(report: CycleReport) -> dict[str, int]:

@@ -67,7 +67,12 @@ class Settings(BaseSettings):
     # Runtime.
     metrics_port: int = 0  # Prometheus /metrics; 0 = off
     interval: float = 12.0  # seconds between cycles of `keeper run`
+    # The strategist (only when this account is a vault's strategist): "governance" leaves targets alone.
     strategy: str = "governance"
+    stablecoin: str = "USDC"  # momentum's risk-off asset (symbol)
+    top_n: int = 4  # market cap: how many assets
+    cap: int = 4_000  # market cap: per-asset cap, bps
+    market_caps: str = ""  # market cap source: JSON file or http(s) URL; empty = the bundled snapshot
     rebalance_cron: str = "0 */4 * * *"  # the Silverback bot also cycles on this schedule
 
     @field_validator("lens", "factory", "adapter", "route_via")

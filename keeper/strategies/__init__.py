@@ -25,6 +25,26 @@ STRATEGIES: dict[str, type[Strategy]] = {
     Momentum.name: Momentum,
 }
 
+
+
+def make_strategy(
+    name: str, *, stablecoin: str = "USDC", top_n: int = 4, cap_bps: int = 4_000, market_caps: str = ""
+) -> Strategy:
+    """The strategy an operator named, configured: `market_caps` is a JSON file or an http(s) URL (default: the
+    bundled snapshot); a StrategyError names the choices when `name` is unknown."""
+    if name not in STRATEGIES:
+        raise StrategyError(f"unknown strategy {name!r}; choose one of {', '.join(sorted(STRATEGIES))}")
+    if name == MarketCapTopN.name:
+        source = None
+        if market_caps:
+            is_url = market_caps.startswith(("http://", "https://"))
+            source = HttpMarketCaps(market_caps) if is_url else StaticMarketCaps(market_caps)
+        return MarketCapTopN(top_n=top_n, cap_bps=cap_bps, source=source)
+    if name == Momentum.name:
+        return Momentum(stablecoin=stablecoin)
+    return STRATEGIES[name]()
+
+
 __all__ = [
     "STRATEGIES",
     "EqualWeight",
@@ -41,6 +61,7 @@ __all__ = [
     "cap_weights",
     "clamp_to_policy",
     "equal_split",
+    "make_strategy",
     "normalize",
     "rsi_bps",
     "trend_up",
