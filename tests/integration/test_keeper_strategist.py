@@ -2,8 +2,8 @@
 strategy's, at most `target_step` each, exactly once per period; a strategy that cannot decide yet sends nothing."""
 
 from ape import chain
-
 from fixtures.anvil import STRATEGIST
+
 from keeper.history import PriceHistory
 
 WEEK = 7 * 86_400
