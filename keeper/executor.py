@@ -99,7 +99,8 @@ class Executor:
         results = self.rpc.batch(requests)
         if isinstance(results[0], RpcError):
             raise results[0]
-        nonce = max(int(results[0], 16), (self.journal.max_live_nonce() or -1) + 1)
+        highest_live = self.journal.max_live_nonce()
+        nonce = max(int(results[0], 16), 0 if highest_live is None else highest_live + 1)
 
         sent: list[tuple[Intent, str]] = []
         for i, order in enumerate(orders):
@@ -120,7 +121,7 @@ class Executor:
             sent.append((intent, signed.raw))
             nonce += 1
 
-        self._broadcast(sent, head)
+        self._broadcast(sent, head, first=True)
         return [intent for intent, _ in sent]
 
     # --- following live transactions -------------------------------------------------------------------------------
@@ -142,12 +143,16 @@ class Executor:
             raise results[0]
         next_mined_nonce = int(results[0], 16)
         receipts = {h: r for h, r in zip(hashes, results[1:], strict=True) if isinstance(r, dict)}
+        # A lookup the node could not answer (e.g. still indexing) is not "no receipt": decide nothing on it.
+        unanswered = {h for h, r in zip(hashes, results[1:], strict=True) if isinstance(r, RpcError)}
 
         resend: list[tuple[Intent, str]] = []
         for intent in live:
             landed = next(((s, receipts[s.tx_hash]) for s in sends[intent.id] if s.tx_hash in receipts), None)
             if landed is not None:
                 self._follow_mined(intent, *landed, head)
+                continue
+            if any(send.tx_hash in unanswered for send in sends[intent.id]):
                 continue
             if intent.status == "mined":
                 log.warning("reorg: %s (nonce %d) is no longer in the chain; re-sending it", intent.key, intent.nonce)
@@ -164,7 +169,7 @@ class Executor:
             resend.append((intent, last.raw))
 
         resend += self._fill_gaps(next_mined_nonce, head)
-        self._broadcast(resend, head)
+        self._broadcast(resend, head, first=False)
 
     def _follow_mined(self, intent: Intent, send: Send, receipt: dict, head: Head) -> None:
         block = int(receipt["blockNumber"], 16)
@@ -250,9 +255,9 @@ class Executor:
 
     # --- edges ------------------------------------------------------------------------------------------------------
 
-    def _broadcast(self, sends: list[tuple[Intent, str]], head: Head) -> None:
-        """One batch of eth_sendRawTransaction. A transport error leaves the intents pending: the next reconcile
-        re-sends the same bytes, which the node either already has or takes now."""
+    def _broadcast(self, sends: list[tuple[Intent, str]], head: Head, first: bool) -> None:
+        """One batch of eth_sendRawTransaction (`first`: new intents, counted as sent). A transport error leaves the
+        intents pending: the next reconcile re-sends the same bytes, which the node either already has or takes."""
         if not sends:
             return
         try:
@@ -262,7 +267,7 @@ class Executor:
             return
         for (intent, _), result in zip(sends, results, strict=True):
             if not isinstance(result, RpcError):
-                if intent.status == "pending" and len(self.journal.sends(intent.id)) == 1:
+                if first:
                     self.metrics.trades.labels(outcome="sent").inc()
                 continue
             if any(text in result.message.lower() for text in HARMLESS_SEND_ERRORS):

@@ -31,13 +31,16 @@ CREATE TABLE IF NOT EXISTS intents (
 );
 CREATE INDEX IF NOT EXISTS intents_live ON intents (status);
 CREATE TABLE IF NOT EXISTS sends (
-    tx_hash TEXT PRIMARY KEY,
+    tx_hash TEXT NOT NULL,
     intent_id INTEGER NOT NULL REFERENCES intents (id),
     raw TEXT NOT NULL,
     max_fee INTEGER NOT NULL,
     priority_fee INTEGER NOT NULL,
     sent_block INTEGER NOT NULL,
-    cancel INTEGER NOT NULL DEFAULT 0  -- a 0-value self-transfer replacing a trade that no longer simulates
+    cancel INTEGER NOT NULL DEFAULT 0,  -- a 0-value self-transfer replacing a trade that no longer simulates
+    -- The same bytes may belong to two intents: a first send the node rejected frees its nonce and key, and the
+    -- next cycle may sign the very same transaction again.
+    PRIMARY KEY (tx_hash, intent_id)
 );
 CREATE TABLE IF NOT EXISTS prices (token TEXT PRIMARY KEY, price TEXT NOT NULL, block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS breakers (scope TEXT PRIMARY KEY, reason TEXT NOT NULL, block INTEGER NOT NULL);

@@ -66,8 +66,10 @@ class Rpc:
             raise RpcTransportError(f"{self.url} did not answer within {self.timeout} s") from None
         except (requests.RequestException, ValueError) as error:
             raise RpcTransportError(f"{self.url} is unreachable: {type(error).__name__}") from None
-        if not isinstance(answers, list):  # a node rejecting the whole batch answers with one error object
+        if isinstance(answers, dict):  # a node rejecting the whole batch answers with one error object
             raise RpcTransportError(f"{self.url} refused the batch: {answers.get('error')}")
+        if not isinstance(answers, list):
+            raise RpcTransportError(f"{self.url} answered something that is not JSON-RPC: {str(answers)[:80]}")
         by_id = {answer.get("id"): answer for answer in answers}
         if set(by_id) != set(ids):
             raise RpcTransportError(f"{self.url} answered {len(answers)} of {len(ids)} requests")

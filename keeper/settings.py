@@ -108,9 +108,7 @@ def load_settings(**overrides) -> Settings:
     """Settings from the environment with `overrides` (CLI options) on top; a ConfigError with a sentence if bad."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as error:
+    except ValidationError as error:  # bad addresses raise ConfigError themselves; this is the rest (types, names)
         first = error.errors()[0]
-        cause = first.get("ctx", {}).get("error")
-        message = str(cause) if isinstance(cause, ConfigError) else first["msg"]
         field = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"setting {field}: {message}") from None
+        raise ConfigError(f"setting {field}: {first['msg']}") from None
