@@ -10,6 +10,7 @@ from eth_utils import is_address, to_checksum_address
 from pydantic import ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from keeper.deployment import load_deployment
 from keeper.errors import ConfigError
 from keeper.planner import PlannerConfig
 
@@ -34,7 +35,9 @@ class Settings(BaseSettings):
     rpc_timeout: float = 5.0  # seconds per request; a node slower than this counts as unreachable
     rpc_retries: int = 3  # transport errors only: a revert or a rejected transaction is never retried
 
-    # What to watch: the lens that reads a vault in one call, and either the factory or an explicit list.
+    # What to watch: the lens that reads a vault in one call, and either the factory or an explicit list. A
+    # deployment file (scripts/deploy.py) fills lens, factory and adapter where they are not given.
+    deployment: Path | None = None
     lens: str = ""
     factory: str = ""
     vaults: list[str] = []
@@ -105,10 +108,22 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides) -> Settings:
-    """Settings from the environment with `overrides` (CLI options) on top; a ConfigError with a sentence if bad."""
+    """Settings from the environment with `overrides` (CLI options) on top, then the deployment file's addresses
+    where none were given; a ConfigError with a sentence if anything is bad."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as error:  # bad addresses raise ConfigError themselves; this is the rest (types, names)
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"])
         raise ConfigError(f"setting {field}: {first['msg']}") from None
+    if settings.deployment is None:
+        return settings
+    deployment = load_deployment(settings.deployment)
+    adapter = next(iter(deployment.adapters.values()), "")
+    return settings.model_copy(
+        update={
+            "lens": settings.lens or deployment.lens,
+            "factory": settings.factory or (deployment.factory if not settings.vaults else ""),
+            "adapter": settings.adapter or adapter,
+        }
+    )

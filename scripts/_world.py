@@ -1,0 +1,162 @@
+"""A local world for the demo, development and tests: mock tokens with Chainlink-style feeds behind an OracleRouter,
+a real Uniswap V2 (factory, Router02, WETH9 from the npm build artifacts, never a mock) with pools seeded at the
+oracle prices, and the Uniswap V2 adapter. Local chains only: it mints tokens freely and fast-forwards the
+router's timelock.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ape import chain, project
+from ape.contracts import ContractContainer, ContractInstance
+
+from keeper.npm_artifacts import load_npm_artifact
+
+FEED_DECIMALS = 8
+ZERO_ADDRESS = "0x" + "00" * 20
+MAX_PRICE = 2**128 - 1
+# (symbol, decimals, USD price of one whole token): what the demo and the example specs use.
+DEMO_ASSETS = [
+    ("USDC", 6, 1), ("WETH", 18, 2_000), ("WBTC", 8, 50_000), ("LINK", 18, 15), ("UNI", 18, 8), ("AAVE", 18, 90),
+    ("MKR", 18, 1_500), ("SNX", 18, 3), ("CRV", 18, 1), ("COMP", 18, 50), ("LDO", 18, 2), ("ARB", 18, 1),
+]  # fmt: skip
+
+
+V2_CORE = "@uniswap/v2-core"
+V2_PERIPHERY = "@uniswap/v2-periphery"
+# Router02 computes pair addresses with CREATE2 from this hash of the Pair creation code (UniswapV2Library.pairFor).
+PAIR_INIT_CODE_HASH = bytes.fromhex("96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f")
+NO_DEADLINE = 2**256 - 1
+
+
+def _address(token) -> str:
+    return getattr(token, "address", token)
+
+
+@dataclass(frozen=True)
+class Uniswap:
+    factory: ContractInstance
+    router: ContractInstance
+    weth: ContractInstance
+    pair_container: ContractContainer
+
+    def pair(self, token_a, token_b) -> ContractInstance:
+        """The pair of two tokens (either order); fails if the factory has none."""
+        address = self.factory.getPair(_address(token_a), _address(token_b))
+        assert int(address, 16) != 0, "uniswap fixture: no pair for these tokens"
+        return self.pair_container.at(address)
+
+    def add_liquidity(self, token_a, token_b, amount_a: int, amount_b: int, provider) -> ContractInstance:
+        """Mint `amount_a`/`amount_b` of two mock tokens (open `mint`) to `provider` and add exactly them.
+
+        Creates the pair if needed. The minimums equal the amounts, so on an existing pool whose
+        ratio differs this reverts instead of silently adding something else. Returns the pair.
+        """
+        for token, amount in ((token_a, amount_a), (token_b, amount_b)):
+            token.mint(provider, amount, sender=provider)
+            token.approve(self.router, amount, sender=provider)
+        self.router.addLiquidity(
+            token_a, token_b, amount_a, amount_b, amount_a, amount_b, provider, NO_DEADLINE, sender=provider
+        )
+        return self.pair(token_a, token_b)
+
+
+def deploy_uniswap(deployer) -> Uniswap:
+    """Factory (fee switch off, `feeToSetter` = deployer), WETH9 and Router02."""
+    factory = load_npm_artifact(V2_CORE, "UniswapV2Factory").deploy(deployer, sender=deployer)
+    weth = load_npm_artifact(V2_PERIPHERY, "WETH9").deploy(sender=deployer)
+    router = load_npm_artifact(V2_PERIPHERY, "UniswapV2Router02").deploy(factory, weth, sender=deployer)
+    return Uniswap(factory, router, weth, load_npm_artifact(V2_CORE, "UniswapV2Pair"))
+
+
+
+@dataclass
+class Market:
+    """Priced tokens, their feeds and router, the pools and the adapter; `liquidity` seeds and arbitrages."""
+
+    tokens: list
+    feeds: list
+    router: object  # OracleRouter
+    uniswap: object
+    adapter: object
+    liquidity: object  # the account that seeded the pools
+    decimals: list  # each token's decimals
+
+    def usd(self, i: int) -> int:
+        """The feed's current USD price of token i, as an integer number of dollars times 1e8."""
+        return self.feeds[i].latestRoundData()[1]
+
+    def set_price(self, i: int, usd_e8: int):
+        """Publish a new answer (8 decimals) for token i now; the pools are not touched."""
+        self.feeds[i].set_answer(usd_e8, sender=self.liquidity)
+
+    def refresh(self):
+        """Republish every current answer as a fresh round (after a time jump made them stale)."""
+        for feed in self.feeds:
+            feed.set_answer(feed.latestRoundData()[1], sender=self.liquidity)
+
+    def arbitrage(self, i: int, j: int):
+        """Trade pool (i, j) back to the oracle price ratio, from the liquidity account."""
+        pair = self.uniswap.pair(self.tokens[i], self.tokens[j])
+        token0 = pair.token0()
+        r0, r1, _ = pair.getReserves()
+        a, b = (i, j) if token0 == self.tokens[i].address else (j, i)
+        # value of one smallest unit of each side, 1e8-scaled dollars / 10**decimals
+        pa = self.usd(a) * 10 ** self.decimals[b]
+        pb = self.usd(b) * 10 ** self.decimals[a]
+        # target: r0 * pa == r1 * pb with r0 * r1 == k  ->  r0 = sqrt(k * pb / pa)
+        k = r0 * r1
+        target0 = math.isqrt(k * pb // pa)
+        if target0 > r0:
+            self.swap(self.tokens[a], self.tokens[b], (target0 - r0) * 1000 // 997)
+        elif target0 < r0:
+            target1 = k // target0
+            self.swap(self.tokens[b], self.tokens[a], (target1 - r1) * 1000 // 997)
+
+    def swap(self, token_in, token_out, amount_in: int):
+        """Push a pool's price: sell `amount_in` of `token_in` (minted fresh) for `token_out`, as the liquidity
+        account."""
+        if amount_in <= 0:
+            return
+        token_in.mint(self.liquidity, amount_in, sender=self.liquidity)
+        token_in.approve(self.uniswap.router, amount_in, sender=self.liquidity)
+        self.uniswap.router.swapExactTokensForTokens(
+            amount_in, 0, [token_in.address, token_out.address], self.liquidity, 2**256 - 1, sender=self.liquidity
+        )
+
+
+
+def deploy_market(
+    deployer, governance, liquidity, assets: Sequence[tuple[str, int, int]], pairs: Sequence[tuple[int, int]],
+    pool_depth_usd: int, heartbeat: int, uniswap: Uniswap | None = None, router_delay: int = 86_400,
+) -> Market:
+    """Tokens and feeds for `assets`, an OracleRouter owned by `governance` with every feed set (proposed together,
+    one fast-forward past the delay, then executed), Uniswap V2 pools for `pairs` (indices into `assets`) holding
+    `pool_depth_usd` a side at the oracle prices (seeded by `liquidity`), and the adapter."""
+    tokens = [project.MockERC20.deploy(f"Mock {s}", s, d, sender=deployer) for s, d, _ in assets]
+    feeds = [project.MockAggregator.deploy(FEED_DECIMALS, usd * 10**FEED_DECIMALS, sender=deployer) for *_, usd in assets]
+    router = project.OracleRouter.deploy(governance, router_delay, ZERO_ADDRESS, 0, sender=deployer)
+    configs = [(token, feed, heartbeat, 0, MAX_PRICE) for token, feed in zip(tokens, feeds, strict=True)]
+    for config in configs:
+        router.propose_feed(*config, sender=governance)
+    chain.pending_timestamp += router_delay
+    for config in configs:
+        router.execute_feed(*config, sender=governance)
+    uniswap = uniswap or deploy_uniswap(deployer)
+    for i, j in pairs:
+        amounts = [pool_depth_usd * 10 ** assets[k][1] // assets[k][2] for k in (i, j)]
+        uniswap.add_liquidity(tokens[i], tokens[j], *amounts, liquidity)
+    adapter = project.UniswapV2Adapter.deploy(uniswap.router, sender=deployer)
+    market = Market(tokens, feeds, router, uniswap, adapter, liquidity, [d for _, d, _ in assets])
+    market.refresh()
+    return market
+
+
+def hub_pairs(count: int, hub: int = 0) -> list[tuple[int, int]]:
+    """Every asset paired with the hub (e.g. USDC): trades route through it."""
+    return [(hub, i) for i in range(count) if i != hub]
+
+
+def all_pairs(count: int) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(count) for j in range(i + 1, count)]
