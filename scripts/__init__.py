@@ -1,0 +1,1 @@
+"""Ape scripts; modules starting with `_` are shared helpers, not scripts."""
