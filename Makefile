@@ -38,8 +38,10 @@ bench: setup .build/.compiled build/set-protocol-v2/package.json
 	python benchmarks/rebalance_gas.py
 	python benchmarks/keeper_bench.py
 
-demo: setup
-	@echo "make demo: the end-to-end demo arrives with the scripts issue ([4 of 4]); nothing to run yet."
+# The story on a fresh anvil (node_modules/.bin/anvil) that ape starts on a free port and stops at the end.
+demo: setup .build/.compiled
+	APE_FOUNDRY_HOST=http://127.0.0.1:$$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
+		ape run demo --network ethereum:local:foundry
 
 clean:
 	rm -rf $(VENV) node_modules build .build

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from fixtures.anvil import KEEPER
 
 from keeper.cli import main
+from keeper.deployment import Deployment, save_deployment
 from keeper.journal import GLOBAL, Journal
 
 WETH = 1
@@ -122,3 +123,21 @@ def test_run__test_account_on_local_chain__cycles_and_trades(world, keeper_cli):
 
     assert result.exit_code == 0, result.output
     assert len(world.trades(vault)) == 1
+
+
+def test_plan__deployment_file__finds_lens_factory_and_every_vault(world, tmp_path):
+    vault = world.create_vault()
+    world.move_price(WETH, 2_600)
+    deployment = Deployment(
+        network="ethereum:local", chain_id=31337, deployer=world.account(0).address,
+        oracle_router=world.market.router.address, vault_blueprint=world.factory.VAULT_BLUEPRINT(),
+        policy_blueprint=world.factory.POLICY_BLUEPRINT(), factory=world.factory.address, lens=world.lens.address,
+        adapters={"uniswap_v2": world.market.adapter.address},
+    )  # fmt: skip
+    save_deployment(deployment, tmp_path / "local.json")
+
+    result = CliRunner().invoke(main, ["plan", "--deployment", str(tmp_path / "local.json"), "--rpc-url", world.uri,
+                                       "--data-dir", str(tmp_path)])  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert f"vault {vault.address}" in result.output and "trade 1: sell" in result.output

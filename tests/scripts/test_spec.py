@@ -123,7 +123,7 @@ def test_parse_spec__defi_example__dao_governs_with_a_week_timelock():
 def test_parse_spec__momentum_example__usdc_is_the_stablecoin():
     spec = parse(load_spec(EXAMPLES / "momentum.yaml"))
 
-    assert spec.strategy == {"name": "momentum", "stablecoin": "USDC", "fast": 7, "slow": 21}
+    assert spec.strategy == {"name": "momentum", "stablecoin": "USDC", "fast": 5, "slow": 15, "rsi_high": 85}
     assert spec.components[0] == ComponentSpec(TOKENS["USDC"], "USDC", 1_000, 0, 10_000, None)
 
 

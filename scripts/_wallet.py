@@ -1,0 +1,64 @@
+"""What the wallet scripts (`mint`, `redeem`) share: reading amounts the way people type them, finding a vault,
+and showing a basket before anything is signed. Amounts stay integers in the smallest unit throughout."""
+
+from decimal import Decimal, InvalidOperation
+
+import click
+from ape import project
+from ape.exceptions import ContractNotFoundError
+from eth_utils import is_address
+
+INDEX_DECIMALS = 18
+
+
+class WalletError(click.ClickException):
+    """Bad input for a wallet script, in one sentence; nothing was sent."""
+
+
+def parse_amount(text: str, decimals: int, what: str = "amount") -> int:
+    """`text` ("1.5") in smallest units; a WalletError for negatives, zero, junk or more digits than `decimals`."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise WalletError(f"{what} {text!r} is not a number") from None
+    scaled = value * 10**decimals
+    if not value.is_finite() or value <= 0:
+        raise WalletError(f"{what} must be a positive number, not {text}")
+    if scaled != scaled.to_integral_value():
+        raise WalletError(f"{what} {text} has more than {decimals} decimals")
+    return int(scaled)
+
+
+def load_vault(address: str):
+    """The IndexVault at `address`, or a WalletError saying why not."""
+    if not is_address(address):
+        raise WalletError(f"vault {address!r} is not an address")
+    try:
+        vault = project.IndexVault.at(address)
+        vault.basket()
+    except (ContractNotFoundError, Exception) as error:  # noqa: BLE001 -- any failure here means "not a vault"
+        raise WalletError(f"{address} is not an index vault on this network ({type(error).__name__})") from None
+    return vault
+
+
+def tokens_of(vault) -> list:
+    return [project.MockERC20.at(address) for address in vault.basket()[0]]
+
+
+def basket_table(tokens: list, amounts: list[int], holder, heading: str) -> str:
+    """One line per component: symbol, the amount, and what `holder` has of it."""
+    lines = [f"{'token':8} {heading:>24} {'in wallet':>24}"]
+    for token, amount in zip(tokens, amounts, strict=True):
+        decimals = token.decimals()
+        lines.append(
+            f"{token.symbol():8} {format_units(amount, decimals):>24} {format_units(token.balanceOf(holder), decimals):>24}"
+        )
+    return "\n".join(lines)
+
+
+def format_units(amount: int, decimals: int) -> str:
+    whole, fraction = divmod(amount, 10**decimals)
+    text = f"{whole:,}"
+    if decimals and fraction:
+        text += "." + f"{fraction:0{decimals}d}".rstrip("0")
+    return text

@@ -1,0 +1,104 @@
+"""Deploy the protocol to an ape network and write its deployment file (deployments/<ecosystem>-<network>.json),
+which `create_index`, `mint`, `redeem`, `governance` and the keeper (`--deployment`) read.
+
+    ape run deploy --network ethereum:sepolia:alchemy --account deployer --uniswap-router 0x...
+    ape run deploy --network ethereum:local:foundry --account TEST::0 --mock-world
+
+Deploys the OracleRouter (governance: --governance, default the deployer; timelock --delay), the vault and policy
+blueprints, the VaultFactory, the VaultLens and the Uniswap V2 adapter. With --mock-world (local chains only) it
+first deploys mock tokens with Chainlink-style feeds and a real Uniswap V2 with pools at the oracle prices, and sets
+every feed. After each step it checks what it deployed; on a public network it asks before spending gas.
+"""
+
+from pathlib import Path
+
+import click
+from ape import chain, project
+from ape.cli import ConnectedProviderCommand, account_option
+
+from keeper.deployment import Deployment, deployment_path, save_deployment
+from scripts._world import DEMO_ASSETS, ZERO_ADDRESS, Market, deploy_market, hub_pairs
+
+LOCAL_CHAIN_IDS = (31337, 1337)
+DAY = 86_400
+POOL_DEPTH_USD = 10_000_000
+
+
+class DeployError(click.ClickException):
+    """A step did not produce what it should have; the deployment file is not written."""
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise DeployError(f"deploy check failed: {message}")
+
+
+def deploy_protocol(
+    deployer, network: str, *, governance: str | None = None, delay: int = DAY, uniswap_router: str | None = None,
+    mock_world: bool = False, liquidity=None,
+) -> tuple[Deployment, Market | None]:  # fmt: skip
+    """Everything `deploy` does, as a function (the demo and the tests call it); returns the deployment and the
+    mock market when one was deployed."""
+    governance = governance or deployer.address
+    market = None
+    if mock_world:
+        check(chain.chain_id in LOCAL_CHAIN_IDS, f"--mock-world mints tokens freely: local chains only, not {chain.chain_id}")
+        check(governance == deployer.address, "--mock-world sets the feeds itself, so governance must be the deployer")
+        market = deploy_market(
+            deployer, deployer, liquidity or deployer, DEMO_ASSETS, hub_pairs(len(DEMO_ASSETS)), POOL_DEPTH_USD,
+            heartbeat=DAY, router_delay=delay,
+        )  # fmt: skip
+        router, uniswap_router = market.router, market.uniswap.router.address
+        check(all(router.price(t) > 0 for t in market.tokens), "every mock token has a price")
+    else:
+        router = project.OracleRouter.deploy(governance, delay, ZERO_ADDRESS, 0, sender=deployer)
+    check(router.governance() == governance and router.delay() == delay, "oracle router governance and delay")
+
+    vault_blueprint = project.IndexVault.declare(sender=deployer).contract_address
+    policy_blueprint = project.RebalancePolicy.declare(sender=deployer).contract_address
+    factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=deployer)
+    check(factory.VAULT_BLUEPRINT() == vault_blueprint and factory.POLICY_BLUEPRINT() == policy_blueprint,
+          "factory blueprints")  # fmt: skip
+    lens = project.VaultLens.deploy(sender=deployer)
+    adapters = {}
+    if uniswap_router:
+        check(len(chain.provider.get_code(uniswap_router)) > 0, f"no contract at --uniswap-router {uniswap_router}")
+        adapters["uniswap_v2"] = project.UniswapV2Adapter.deploy(uniswap_router, sender=deployer).address
+
+    deployment = Deployment(
+        network=network, chain_id=chain.chain_id, deployer=deployer.address, oracle_router=router.address,
+        vault_blueprint=vault_blueprint, policy_blueprint=policy_blueprint, factory=factory.address,
+        lens=lens.address, adapters=adapters,
+        tokens={t.symbol(): t.address for t in market.tokens} if market else {},
+        feeds={t.symbol(): f.address for t, f in zip(market.tokens, market.feeds, strict=True)} if market else {},
+        uniswap={"factory": market.uniswap.factory.address, "router": uniswap_router,
+                 "weth": market.uniswap.weth.address} if market else {},
+        block=chain.blocks.head.number,
+    )  # fmt: skip
+    return deployment, market
+
+
+@click.command(cls=ConnectedProviderCommand)
+@account_option()
+@click.option("--governance", help="Governance of the oracle router (default: the deploying account).")
+@click.option("--delay", type=int, default=DAY, show_default=True, help="Oracle router timelock, seconds (1-30 days).")
+@click.option("--uniswap-router", help="Uniswap V2 Router02 the adapter trades through (none: no adapter).")
+@click.option("--mock-world", is_flag=True, help="Local chains: also deploy mock tokens, feeds and Uniswap V2.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Deployment file (default deployments/<network>.json).")
+@click.option("--yes", is_flag=True, help="Do not ask before deploying to a public network.")
+def cli(network, account, governance, delay, uniswap_router, mock_world, out, yes):
+    """Deploy the oracle router, blueprints, factory, lens and adapter; write the deployment file."""
+    if chain.chain_id not in LOCAL_CHAIN_IDS and not yes:
+        click.confirm(f"Deploy to {network.choice} (chain {chain.chain_id}) from {account.address}?", abort=True)
+    deployment, _ = deploy_protocol(
+        account, network.choice, governance=governance, delay=delay, uniswap_router=uniswap_router,
+        mock_world=mock_world,
+    )  # fmt: skip
+    path = Path(out) if out else deployment_path(network.choice)
+    save_deployment(deployment, path)
+    click.echo(f"factory {deployment.factory}\nlens    {deployment.lens}\nrouter  {deployment.oracle_router}")
+    for name, address in deployment.adapters.items():
+        click.echo(f"adapter {name} {address}")
+    if deployment.tokens:
+        click.echo(f"tokens  {', '.join(deployment.tokens)}")
+    click.echo(f"wrote {path}")
