@@ -30,8 +30,11 @@ CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 build/set-protocol-v2/package.json:
 	sh benchmarks/fetch_set.sh
 
+# The integration tests switch ape to anvil for a module at a time; ape's snapshot isolation of the session's test
+# chain does not survive that switch (session fixtures lose their contracts), so they run in a session of their own.
 test: setup .build/.compiled
-	ape test tests/ -q
+	ape test tests/ -q --ignore=tests/integration
+	ape test tests/integration -q
 
 bench: setup .build/.compiled build/set-protocol-v2/package.json
 	python benchmarks/gas_vs_set.py

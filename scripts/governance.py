@@ -18,10 +18,13 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 from ape.exceptions import ContractLogicError
+from eth_abi import decode
+from eth_utils import keccak
 
 from scripts._governance import ACTIONS, CALLS, GovernanceError, SafeTx, parse_args, queued_changes, safe_batch
 
-CANCEL = CALLS["vault.cancel"]  # cancel(bytes32) has the same selector on the vault, the policy and the router
+CANCEL = CALLS["vault.cancel"]
+TIMELOCK_EVENTS = ("ChangeQueued", "ChangeExecuted", "ChangeCancelled", "ChangeDiscarded")  # cancel(bytes32) has the same selector on the vault, the policy and the router
 
 
 def safe_options(command):
@@ -47,15 +50,23 @@ def send_or_export(account, tx: SafeTx, safe: str | None, out: Path | None, desc
 
 
 def timelock_events(address: str) -> tuple[list[dict], list[tuple[str, str]]]:
-    """(ChangeQueued events as mappings, finished (contract, id) pairs) of a vault, policy or router."""
-    contract = project.IndexVault.at(address, fetch_from_explorer=False)  # the timelock's events are the same on all three
-    queued = [
-        {**row.event_arguments, "contract_address": row.contract_address}
-        for row in contract.ChangeQueued.query("*").itertuples()
-    ]
-    finished = []
-    for event in (contract.ChangeExecuted, contract.ChangeCancelled, contract.ChangeDiscarded):
-        finished += [(row.contract_address, row.event_arguments["id"]) for row in event.query("*").itertuples()]
+    """(ChangeQueued events as mappings, finished (contract, id) pairs) of a vault, policy or router, from one
+    `eth_getLogs` (ape's event query reads the chain block by block, which takes a minute on a long local chain)."""
+    events = {event.name: event for event in project.IndexVault.contract_type.events}  # the timelock's, on all three
+    topics = {"0x" + keccak(text=events[name].selector).hex(): name for name in TIMELOCK_EVENTS}
+    logs = chain.provider.web3.eth.get_logs(
+        {"address": address, "fromBlock": 0, "toBlock": "latest", "topics": [list(topics)]}
+    )
+    queued, finished = [], []
+    for log in logs:
+        name = topics["0x" + bytes(log["topics"][0]).hex()]
+        change_id = "0x" + bytes(log["topics"][1]).hex()
+        if name == "ChangeQueued":
+            action, payload, eta = decode(["string", "bytes", "uint256"], bytes(log["data"]))
+            queued.append({"id": change_id, "action": action, "payload": payload, "eta": eta,
+                           "contract_address": address})  # fmt: skip
+        else:
+            finished.append((address, change_id))
     return queued, finished
 
 

@@ -796,7 +796,7 @@ def test_create_vault_args__momentum__factory_order_and_shapes():
         (
             to_checksum_address(oracle), keeper, [keeper], [ADAPTERS["uniswap_v2"]],
             [1_000, 3_000, 3_000, 3_000], [0, 0, 0, 0], [10_000, 4_000, 4_000, 4_000],
-            (100, 2_500, 50, 50, 900, 3_400, DAY),
+            (100, 2_500, 50, 50, 900, 5_000, DAY),
         ),
     )  # fmt: skip
 
