@@ -74,6 +74,8 @@ def measure_cycles() -> dict[str, float]:
     from fixtures.market import deploy_market
     from fixtures.uniswap import deploy_uniswap
 
+    from scripts.deploy import deploy_factory
+
     settings = {"host": f"http://127.0.0.1:{free_port()}"}
     with networks.parse_network_choice("ethereum:local:foundry", provider_settings=settings) as provider:
         deployer = accounts.test_accounts[DEPLOYER]
@@ -81,11 +83,7 @@ def measure_cycles() -> dict[str, float]:
             deployer, accounts.test_accounts[GOVERNANCE], accounts.test_accounts[LIQUIDITY],
             deploy_uniswap(deployer), heartbeat=86_400,
         )  # fmt: skip
-        factory = project.VaultFactory.deploy(
-            project.IndexVault.declare(sender=deployer).contract_address,
-            project.RebalancePolicy.declare(sender=deployer).contract_address,
-            sender=deployer,
-        )
+        factory = deploy_factory(deployer)
         world = World(provider.uri, market, factory, project.VaultLens.deploy(sender=deployer))
         started = time.perf_counter()
         vaults = [world.create_vault(supply=10**18) for _ in range(VAULTS)]  # $1,000 each: pools stay at price

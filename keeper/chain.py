@@ -80,14 +80,6 @@ class Chain:
                 states[vault] = parse_state(abi.LENS_STATE.decode(result)[0], block)
         return states
 
-    def read_state(self, vault: str) -> VaultState:
-        """One vault's state at the head (the CLI's `plan` and `status`): raises VaultReadError when unreadable."""
-        head = self.head()
-        state = self.read_states([vault], head.number)[vault]
-        if isinstance(state, VaultReadError):
-            raise state
-        return state
-
     def rounds(self, feed: str, round_ids: list[int]) -> list[tuple | None]:
         """`getRoundData` for each id, in one round trip; None where the feed has no such round."""
         calls = [_eth_call_request(feed, abi.FEED_ROUND.encode(i), "latest") for i in round_ids]

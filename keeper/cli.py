@@ -62,7 +62,7 @@ def plan_command(**options) -> None:
         keeper = build(settings, sign=False)
         report = keeper.cycle()
         for vault, vault_plan in report.plans.items():
-            state = keeper.chain.read_states([vault], report.head.number)[vault]
+            state = report.states[vault]
             click.echo(format_plan(vault_plan, state, _symbols(keeper.chain, state)))
         for vault, reason in report.skipped.items():
             if vault not in report.plans:

@@ -32,6 +32,7 @@ class CycleReport:
     """What one cycle saw and did."""
 
     head: Head
+    states: dict[str, VaultState | VaultReadError] = field(default_factory=dict)  # what the cycle read, per vault
     plans: dict[str, Plan] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # vault -> why nothing was sent for it
     sent: list[Intent] = field(default_factory=list)
@@ -74,10 +75,18 @@ class Keeper:
         if self.executor is not None:
             self.executor.reconcile(head)
         vaults = self.chain.vaults()
-        states = self.chain.read_states(vaults, head.number)
-        orders = [order for vault, state in states.items() if (order := self._consider(vault, state, head, report))]
+        states = report.states = self.chain.read_states(vaults, head.number)
+        self._check_prices(states, head)
+        # Read once per cycle, after the price checks that may trip a vault's breaker.
+        breakers = self.journal.breakers()
+        in_flight = {intent.vault for intent in self.journal.live()}
+        orders = [
+            order
+            for vault, state in states.items()
+            if (order := self._consider(vault, state, head, report, breakers, in_flight))
+        ]
         if self.strategist is not None:
-            orders += self._targets_orders(states, head, report)
+            orders += self._targets_orders(states, head, report, breakers)
         if orders and self.executor is not None:
             report.sent = self.executor.submit(orders, head)
         report.round_trips = self.chain.rpc.round_trips - trips_before
@@ -86,21 +95,20 @@ class Keeper:
         self.metrics.cycle_seconds.observe(time.perf_counter() - started)
         return report
 
-    def _consider(self, vault: str, state: VaultState | VaultReadError, head: Head, report: CycleReport) -> Order | None:
+    def _consider(self, vault: str, state: VaultState | VaultReadError, head: Head, report: CycleReport,
+                  breakers: dict[str, str], in_flight: set[str]) -> Order | None:  # fmt: skip
         """The order to send for one vault this cycle, or None with the reason in `report.skipped`."""
         if isinstance(state, VaultReadError):
             report.skipped[vault] = str(state)
             return None
-        self._check_prices(state, head)
         vault_plan = plan(state, self.planner_config, head.timestamp)
         report.plans[vault] = vault_plan
         if vault_plan.rows:
             self.metrics.drift.labels(vault=vault).set(max(abs(row.drift) for row in vault_plan.rows))
-        breakers = self.journal.breakers()
         reason = (
             f"breaker: {breakers[GLOBAL]}" if GLOBAL in breakers
             else f"breaker: {breakers[vault]}" if vault in breakers
-            else "a transaction for this vault is still in flight" if self._in_flight(vault)
+            else "a transaction for this vault is still in flight" if vault in in_flight
             else vault_plan.reason if not vault_plan.trades or vault_plan.ready_at > head.timestamp
             else "no signer: watching only" if self.executor is None
             else None
@@ -110,9 +118,8 @@ class Keeper:
             return None
         return rebalance_order(vault_plan.trades[0], state, self.settings.adapter)
 
-    def _targets_orders(self, states: dict, head: Head, report: CycleReport) -> list[Order]:
+    def _targets_orders(self, states: dict, head: Head, report: CycleReport, breakers: dict[str, str]) -> list[Order]:
         """`set_targets` orders for vaults whose target period has passed (none while a breaker is tripped)."""
-        breakers = self.journal.breakers()
         orders = []
         for vault, state in states.items():
             if isinstance(state, VaultReadError) or GLOBAL in breakers or vault in breakers:
@@ -127,21 +134,22 @@ class Keeper:
                 orders.append(order)
         return orders
 
-    def _check_prices(self, state: VaultState, head: Head) -> None:
-        """Trip the vault's breaker on an oracle jump; otherwise remember these prices as last seen."""
-        if not state.priced:
-            return
-        jumps = price_jumps(state, self.journal.last_prices(), self.settings.max_price_jump)
-        if jumps:
-            if state.vault not in self.journal.breakers():
+    def _check_prices(self, states: dict[str, VaultState | VaultReadError], head: Head) -> None:
+        """Trip the breaker of each vault whose oracle prices jumped from the keeper's last-seen prices; remember the
+        other vaults' prices as last seen. Each vault is compared with the prices seen before this cycle."""
+        last_seen = self.journal.last_prices()
+        tripped = self.journal.breakers()
+        for state in states.values():
+            if isinstance(state, VaultReadError) or not state.priced:
+                continue
+            jumps = price_jumps(state, last_seen, self.settings.max_price_jump)
+            if not jumps:
+                self.journal.record_prices(dict(zip(state.tokens, state.prices, strict=True)), head.number)
+                continue
+            if state.vault not in tripped:
                 log.critical("breaker tripped for %s: %s", state.vault, "; ".join(jumps))
             self.journal.trip(state.vault, jumps[0], head.number)
             self.metrics.breaker.labels(scope=state.vault).set(1)
-            return
-        self.journal.record_prices(dict(zip(state.tokens, state.prices, strict=True)), head.number)
-
-    def _in_flight(self, vault: str) -> bool:
-        return any(intent.vault == vault for intent in self.journal.live())
 
 
 def build(settings: Settings, *, sign: bool, rpc: Rpc | None = None, account=None) -> Keeper:

@@ -5,7 +5,6 @@ from decimal import Decimal, InvalidOperation
 
 import click
 from ape import project
-from ape.exceptions import ContractNotFoundError
 from eth_utils import is_address
 
 INDEX_DECIMALS = 18
@@ -36,7 +35,7 @@ def load_vault(address: str):
     try:
         vault = project.IndexVault.at(address)
         vault.basket()
-    except (ContractNotFoundError, Exception) as error:  # noqa: BLE001 -- any failure here means "not a vault"
+    except Exception as error:  # noqa: BLE001 -- no code, no ABI match, a revert: each means "not a vault"
         raise WalletError(f"{address} is not an index vault on this network ({type(error).__name__})") from None
     return vault
 

@@ -122,10 +122,6 @@ def arbitrage(market, symbols: set[str]) -> None:
             market.arbitrage(0, i)
 
 
-def nav_per_share(lens, vault) -> int:
-    return lens.nav_per_share(vault)
-
-
 def buy_and_hold(router, tokens, units) -> int:
     """What one share's initial basket is worth now, at oracle prices (USD, 18 decimals)."""
     return sum(router.values([t.address for t in tokens], units))
@@ -233,7 +229,7 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
         mint(alice, vault, SHARES, echo=lambda _: None)
         indices.append(Index(spec_path, vault, policy, keeper, units, tokens))
         click.echo(f"   {vault.symbol():5} {vault.name():25} {', '.join(t.symbol() for t in tokens)}"
-                   f"  strategy {spec.strategy.get('name', 'governance')}  NAV/share ${nav_per_share(lens, vault) / ONE:,.2f}")  # fmt: skip
+                   f"  strategy {spec.strategy.get('name', 'governance')}  NAV/share ${lens.nav_per_share(vault) / ONE:,.2f}")  # fmt: skip
 
     click.echo(f"== 3. {WARMUP_DAYS} quiet days of oracle rounds, then {weeks} weeks: prices move daily, keepers act weekly")
     publisher = FeedPublisher(market, symbols, market.liquidity)
@@ -254,7 +250,7 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
             market.refresh()
             targets = index.policy.targets()[0]
             usdc_target = next((t for tok, t in zip(index.tokens, targets, strict=True) if tok.address == usdc), 0)
-            index.weekly.append((week, nav_per_share(lens, index.vault), buy_and_hold(router, index.tokens, index.units),
+            index.weekly.append((week, lens.nav_per_share(index.vault), buy_and_hold(router, index.tokens, index.units),
                                  usdc_target))  # fmt: skip
         click.echo(f"   {week:>4} " + "  ".join(
             f"{'':5} {i.weekly[-1][1] / ONE:7.2f}  {i.weekly[-1][2] / ONE:7.2f}  {i.weekly[-1][3] / 100:6.2f}%" for i in indices))

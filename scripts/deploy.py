@@ -33,6 +33,16 @@ def check(condition: bool, message: str) -> None:
         raise DeployError(f"deploy check failed: {message}")
 
 
+def deploy_factory(deployer):
+    """The vault and policy blueprints and the VaultFactory that creates vaults from them."""
+    vault_blueprint = project.IndexVault.declare(sender=deployer).contract_address
+    policy_blueprint = project.RebalancePolicy.declare(sender=deployer).contract_address
+    factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=deployer)
+    check(factory.VAULT_BLUEPRINT() == vault_blueprint and factory.POLICY_BLUEPRINT() == policy_blueprint,
+          "factory blueprints")  # fmt: skip
+    return factory
+
+
 def deploy_protocol(
     deployer, network: str, *, governance: str | None = None, delay: int = DAY, uniswap_router: str | None = None,
     mock_world: bool = False, liquidity=None,
@@ -54,11 +64,8 @@ def deploy_protocol(
         router = project.OracleRouter.deploy(governance, delay, ZERO_ADDRESS, 0, sender=deployer)
     check(router.governance() == governance and router.delay() == delay, "oracle router governance and delay")
 
-    vault_blueprint = project.IndexVault.declare(sender=deployer).contract_address
-    policy_blueprint = project.RebalancePolicy.declare(sender=deployer).contract_address
-    factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=deployer)
-    check(factory.VAULT_BLUEPRINT() == vault_blueprint and factory.POLICY_BLUEPRINT() == policy_blueprint,
-          "factory blueprints")  # fmt: skip
+    factory = deploy_factory(deployer)
+    vault_blueprint, policy_blueprint = factory.VAULT_BLUEPRINT(), factory.POLICY_BLUEPRINT()
     lens = project.VaultLens.deploy(sender=deployer)
     adapters = {}
     if uniswap_router:

@@ -258,3 +258,15 @@ def test_cycle__simulation_fails_max_failures_times__global_breaker_stops_sendin
     assert "rebalance_policy: not keeper" in keeper.journal.breakers()["global"]
     assert world.nonce() == nonce
     assert abi.revert_reason is not None
+
+
+def test_cycle__oracle_jump_on_a_token_two_vaults_hold__trips_both_vaults(world, tmp_path):
+    first, second = world.create_vault(), world.create_vault()
+    keeper = world.keeper(tmp_path, [first, second])
+    keeper.cycle()  # in band; prices remembered
+    world.move_price(WETH, 3_000)  # +50 %
+
+    report = keeper.cycle()
+
+    assert report.sent == []
+    assert set(keeper.journal.breakers()) == {first.address, second.address}
