@@ -35,7 +35,9 @@ MAX_PAYLOAD_LENGTH = 1024  # timelock's Bytes[1024]
 CONTRACTS = ("vault", "policy", "router")
 
 # vault_params.Limits, field for field; a struct parameter is written as its tuple type.
-LIMITS_FIELDS = ("max_slippage", "max_trade", "max_nav_loss", "tolerance", "cooldown", "target_step", "target_period")
+LIMITS_FIELDS = (
+    "max_slippage", "max_trade", "max_nav_loss", "tolerance", "cooldown", "target_step", "target_period", "loss_budget",
+)  # fmt: skip
 LIMITS = "(" + ",".join(["uint256"] * len(LIMITS_FIELDS)) + ")"
 # The field names of each struct a parameter can be, by its tuple type: for `key=value` parsing, decoding and ABIs.
 STRUCT_FIELDS: dict[str, tuple[str, ...]] = {LIMITS: LIMITS_FIELDS}
@@ -317,6 +319,8 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("set_limits", "policy", "propose_limits", "execute_limits", (("limits", LIMITS),)),
         Action("allow_adapter", "policy", "propose_adapter", "execute_adapter", (("adapter", "address"),)),
+        Action("allow_hop", "policy", "propose_hop", "execute_hop", (("token", "address"),)),
+        Action("set_targets", "policy", "propose_targets", "execute_targets", (("targets", "uint256[]"),)),
         Action("set_oracle", "policy", "propose_oracle", "execute_oracle", (("oracle", "address"),)),
         Action(
             "add_component",
@@ -370,6 +374,7 @@ CALLS: dict[str, Call] = {
         Call("policy", "set_bounds", (("token", "address"), ("min_weight", "uint256"), ("max_weight", "uint256"))),
         Call("policy", "set_limits", (("limits", LIMITS),)),
         Call("policy", "remove_adapter", (("adapter", "address"),)),
+        Call("policy", "remove_hop", (("token", "address"),)),
         Call("policy", "remove_component", (("token", "address"),)),
         Call("policy", "add_keeper", (("keeper", "address"),)),
         Call("policy", "revoke_keeper", (("keeper", "address"),)),
@@ -518,8 +523,9 @@ def queued_changes(
 
 @dataclass(frozen=True)
 class SafeTx:
-    """One transaction of a Safe batch. The tx-builder executes `data` as given; `method` (an ABI fragment) and
-    `inputs` (argument name -> string) only describe it to the signers, and go together or not at all."""
+    """One transaction of a Safe batch: `method` (an ABI fragment) and `inputs` (argument name -> string) go together
+    or not at all. With them, the batch carries no `data` and the tx-builder encodes the call from them (which must
+    give `data`); without them it executes `data` as given, shown as custom hex data."""
 
     to: str
     data: str  # 0x-hex calldata
@@ -538,13 +544,53 @@ def _batch_transaction(index: int, tx: SafeTx) -> dict:
         raise GovernanceError(f"{where} needs both method and inputs, or neither.")
     if tx.inputs is not None and not all(isinstance(v, str) for v in tx.inputs.values()):
         raise GovernanceError(f"{where} inputs must all be strings (the tx-builder refuses numbers).")
+    # The tx-builder's `convertToProposedTransactions` shows a transaction that carries `data` as "custom hex data"
+    # and ignores its method; only with `data: null` does it show the method and inputs, encoding them itself
+    # (`encodeToHexData`). So a described transaction goes without `data`, and must encode to exactly `tx.data`.
+    if tx.method is not None and tx_builder_calldata(tx.method, tx.inputs) != tx.data.lower():
+        raise GovernanceError(f"{where} method and inputs do not encode to its data.")
     return {
         "to": to,
         "value": str(value),
-        "data": tx.data.lower(),
+        "data": None if tx.method is not None else tx.data.lower(),
         "contractMethod": tx.method,
         "contractInputsValues": tx.inputs,
     }
+
+
+def _builder_type(item: Mapping) -> str:
+    if item["type"].startswith("tuple"):
+        return "(" + ",".join(_builder_type(c) for c in item["components"]) + ")" + item["type"][len("tuple"):]
+    return item["type"]
+
+
+def _builder_value(abi_type: str, value: object) -> object:
+    """A JSON-parsed (or plain string) input as the tx-builder hands it to the ABI encoder."""
+    if isinstance(value, list):
+        if abi_type.endswith("[]"):
+            return [_builder_value(abi_type[:-2], v) for v in value]
+        return tuple(_builder_value(t, v) for t, v in zip(abi_type[1:-1].split(","), value, strict=True))
+    if abi_type == "bool":
+        return str(value).lower() == "true"
+    if abi_type.startswith(("uint", "int")):
+        return int(value, 0) if isinstance(value, str) else int(value)
+    if abi_type == "address":
+        return to_checksum_address(value)
+    if abi_type.startswith("bytes"):
+        return bytes.fromhex(str(value).removeprefix("0x"))
+    return value
+
+
+def tx_builder_calldata(method: Mapping, inputs: Mapping[str, str]) -> str:
+    """The calldata the tx-builder encodes from `contractMethod` and `contractInputsValues` (its `encodeToHexData`
+    after `parseInputValue`: a value starting with `[` is parsed as JSON, `bool` is "true"/"false")."""
+    types = [_builder_type(item) for item in method["inputs"]]
+    values = []
+    for index, (item, abi_type) in enumerate(zip(method["inputs"], types, strict=True)):
+        text = inputs.get(item["name"] or str(index), "")
+        values.append(_builder_value(abi_type, json.loads(text) if text.startswith("[") else text))
+    selector = function_signature_to_4byte_selector(f"{method['name']}({','.join(types)})")
+    return "0x" + (selector + encode(types, values)).hex()
 
 
 def _serialise(value: object) -> str:
@@ -585,7 +631,8 @@ def safe_batch(
 
     Format "1.0": `chainId` a string, `createdAt` in milliseconds, `meta` with the name, description, builder version,
     Safe, an empty owner and the checksum, and one `{to, value, data, contractMethod, contractInputsValues}` per
-    transaction, `value` in wei as a string. The app runs `data` as is and shows the method and inputs beside it.
+    transaction, `value` in wei as a string. A transaction with a method has `data: null`: the app then shows the
+    method and its inputs to the signers and encodes the calldata from them, exactly `SafeTx.data` (checked here).
     """
     if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id <= 0:
         raise GovernanceError(f"chain id must be a positive integer, got {chain_id!r}.")

@@ -23,6 +23,7 @@ from scripts._governance import (
     parse_args,
     queued_changes,
     safe_batch,
+    tx_builder_calldata,
 )
 
 DAY = 86_400
@@ -677,7 +678,7 @@ def test_safe_batch__fee_proposal__tx_builder_shape():
             {
                 "to": VAULT_A,
                 "value": "0",
-                "data": fees.calldata("propose_fees", args),
+                "data": None,  # the tx-builder decodes only a transaction without data (convertToProposedTransactions)
                 "contractMethod": {
                     "inputs": [
                         {"internalType": "uint256", "name": name, "type": "uint256"}
@@ -691,6 +692,38 @@ def test_safe_batch__fee_proposal__tx_builder_shape():
             {"to": VAULT_B, "value": str(10**18), "data": "0x", "contractMethod": None, "contractInputsValues": None},
         ],
     }
+
+
+def builder_raw_data(transaction: dict) -> str:
+    """The calldata the tx-builder runs for a batch transaction (convertToProposedTransactions: `data` when present,
+    else encodeToHexData of the method and inputs)."""
+    return transaction["data"] or tx_builder_calldata(transaction["contractMethod"], transaction["contractInputsValues"])
+
+
+@pytest.mark.parametrize(
+    "tx",
+    [
+        ACTIONS["set_fees"].safe_tx("propose_fees", VAULT_A, {"management_fee": 100, "mint_fee": 50, "redeem_fee": 25}),
+        ACTIONS["set_limits"].safe_tx("execute_limits", VAULT_A, {"limits": LOOSER_LIMITS}),
+        CALLS["policy.set_targets"].safe_tx(VAULT_A, {"targets": [4_000, 3_000, 3_000]}),
+        CALLS["policy.pause_rebalance"].safe_tx(VAULT_A, {}),
+        CALLS["vault.set_guardian"].safe_tx(VAULT_A, {"guardian": VAULT_B}),
+    ],
+    ids=["propose-fees", "limits-struct", "targets-array", "no-arguments", "address"],
+)
+def test_safe_batch__described_transaction__no_data_and_the_tx_builder_encodes_the_same_calldata(tx):
+    [transaction] = safe_batch(1, SAFE, [tx], "n", "d", 0)["transactions"]
+
+    assert transaction["data"] is None and transaction["contractMethod"]["name"]
+    assert builder_raw_data(transaction) == tx.data
+
+
+def test_safe_batch__method_that_does_not_encode_to_the_data__raises():
+    tx = CALLS["policy.pause_rebalance"].safe_tx(VAULT_A, {})
+    wrong = SafeTx(VAULT_A, CALLS["policy.unpause_rebalance"].calldata({}), method=tx.method, inputs=tx.inputs)
+
+    with pytest.raises(GovernanceError, match="method and inputs do not encode to its data"):
+        safe_batch(1, SAFE, [wrong], "n", "d", 0)
 
 
 def test_safe_batch__written_and_read_back__checksum_valid():
