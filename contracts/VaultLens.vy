@@ -5,7 +5,9 @@
 @notice Read-only views over any `IndexVault` and its `RebalancePolicy`, for
         the keeper, wallets and dashboards: `state(vault)` returns everything
         a keeper plans a rebalance with in one call (one RPC round trip),
-        `nav(vault)` and `nav_per_share(vault)` value the basket at the
+        `access(vault, account, adapter)` says what one keeper may do there
+        (in the same batch, so a keeper never simulates a trade it may not
+        send), `nav(vault)` and `nav_per_share(vault)` value the basket at the
         policy's oracle prices. One lens serves every vault.
 @custom:security Holds nothing, writes nothing, trusts nothing it reads: a
                  vault passed in that is not from the factory gets its own
@@ -25,12 +27,20 @@ interface IPolicyView:
     def last_rebalance() -> uint256: view
     def last_target_change() -> uint256: view
     def rebalance_paused() -> bool: view
+    def is_keeper(account: address) -> bool: view
+    def is_adapter(adapter: address) -> bool: view
+    def strategist() -> address: view
 
 
 MAX_COMPONENTS: constant(uint256) = vault_params.MAX_COMPONENTS
 PRECISION: constant(uint256) = 10**18
 # An ABI-encoded DynArray[uint256, 32]: offset, length and 32 words.
 PRICES_SIZE: constant(uint256) = 32 * (MAX_COMPONENTS + 2)
+# Intermediate tokens a policy may allow in a swap path (`RebalancePolicy.hops()`), and their ABI size.
+MAX_HOPS: constant(uint256) = 8
+HOPS_SIZE: constant(uint256) = 32 * (MAX_HOPS + 2)
+# Enough of a revert for an `Error(string)` of up to 64 bytes: the oracle's reasons are shorter.
+REASON_SIZE: constant(uint256) = 196
 
 
 # Everything a keeper needs to plan one vault's rebalances.
@@ -54,6 +64,16 @@ struct VaultState:
     rebalance_paused: bool
     oracle: address
     timestamp: uint256
+
+
+# What one account may do in one vault, and what the keeper must know to route and to explain a refusal.
+struct Access:
+    keeper: bool  # `account` may rebalance
+    strategist: bool  # `account` may set targets
+    adapter: bool  # the policy allows `adapter`
+    hops: DynArray[address, MAX_HOPS]  # intermediate tokens the policy allows in a path (empty before hops existed)
+    refused: DynArray[address, MAX_COMPONENTS]  # tokens the oracle refuses to price (empty when it prices all)
+    reason: Bytes[REASON_SIZE]  # the oracle's revert data for the first refused token
 
 
 @external
@@ -119,6 +139,70 @@ def state(vault: address) -> VaultState:
         rebalance_paused=staticcall policy.rebalance_paused(),
         oracle=oracle,
         timestamp=block.timestamp,
+    )
+
+
+@external
+@view
+def access(vault: address, account: address, adapter: address) -> Access:
+    """
+    @notice Whether `account` is a keeper or the strategist of `vault`, whether
+            its policy allows `adapter`, the hops it allows, and which tokens
+            its oracle refuses to price (with the first refusal's reason).
+            A keeper reads this beside `state(vault)` in one batch and acts
+            only where it may: a stranger's vault then costs it nothing.
+    @param vault An `IndexVault`.
+    @param account The keeper's (or strategist's) address.
+    @param adapter The swap adapter the keeper trades through.
+    """
+    policy: IPolicyView = IPolicyView(staticcall IIndexVault(vault).policy())
+    hops: DynArray[address, MAX_HOPS] = []
+    ok: bool = False
+    response: Bytes[HOPS_SIZE] = b""
+    # Policies deployed before hops existed have no `hops()`: they allow none beyond the components.
+    ok, response = raw_call(
+        policy.address, method_id("hops()"), max_outsize=HOPS_SIZE, is_static_call=True, revert_on_failure=False
+    )
+    if ok and len(response) >= 64:
+        hops = abi_decode(response, DynArray[address, MAX_HOPS])
+
+    # Which price the oracle refuses is only worth finding out when it refuses one: one call per token then.
+    tokens: DynArray[address, MAX_COMPONENTS] = []
+    units: DynArray[uint256, MAX_COMPONENTS] = []
+    tokens, units = staticcall IIndexVault(vault).basket()
+    oracle: address = staticcall policy.oracle()
+    refused: DynArray[address, MAX_COMPONENTS] = []
+    reason: Bytes[REASON_SIZE] = b""
+    priced: Bytes[PRICES_SIZE] = b""
+    ok, priced = raw_call(
+        oracle,
+        abi_encode(tokens, method_id=method_id("prices(address[])")),
+        max_outsize=PRICES_SIZE,
+        is_static_call=True,
+        revert_on_failure=False,
+    )
+    if not ok:
+        for token: address in tokens:
+            answer: Bytes[REASON_SIZE] = b""
+            ok, answer = raw_call(
+                oracle,
+                abi_encode(token, method_id=method_id("price(address)")),
+                max_outsize=REASON_SIZE,
+                is_static_call=True,
+                revert_on_failure=False,
+            )
+            if not ok:
+                if len(refused) == 0:
+                    reason = answer
+                refused.append(token)
+
+    return Access(
+        keeper=staticcall policy.is_keeper(account),
+        strategist=staticcall policy.strategist() == account,
+        adapter=staticcall policy.is_adapter(adapter),
+        hops=hops,
+        refused=refused,
+        reason=reason,
     )
 
 

@@ -7,13 +7,15 @@ checks each signature against the compiled contracts so the two cannot drift apa
 from dataclasses import dataclass
 
 from eth_abi import decode, encode
-from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+from eth_abi.exceptions import DecodingError
+from eth_utils import function_signature_to_4byte_selector, is_address, to_checksum_address  # noqa: F401 (is_address: for the cycle)
 
-LIMITS = "(uint256,uint256,uint256,uint256,uint256,uint256,uint256)"
+LIMITS = "(uint256,uint256,uint256,uint256,uint256,uint256,uint256,uint256)"
 VAULT_STATE = (
     "(address,address,address[],uint256[],uint256[],uint256[],uint256[],uint256[],uint256[],uint8[],address[],"
     f"uint256,{LIMITS},uint256,uint256,bool,bool,address,uint256)"
 )
+ACCESS = "(bool,bool,bool,address[],address[],bytes)"
 ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
 
 
@@ -42,6 +44,7 @@ class Function:
 
 
 LENS_STATE = Function("VaultLens", "state", ("address",), (VAULT_STATE,))
+LENS_ACCESS = Function("VaultLens", "access", ("address", "address", "address"), (ACCESS,))
 FACTORY_VAULT_COUNT = Function("VaultFactory", "vault_count", (), ("uint256",))
 FACTORY_VAULTS = Function("VaultFactory", "vaults", ("uint256",), ("address",))
 VAULT_REBALANCE = Function(
@@ -52,9 +55,11 @@ FEED_LATEST_ROUND = Function("MockAggregator", "latestRoundData", (), tuple(ROUN
 FEED_ROUND = Function("MockAggregator", "getRoundData", ("uint80",), tuple(ROUND))
 FEED_DECIMALS = Function("MockAggregator", "decimals", (), ("uint8",))
 TOKEN_SYMBOL = Function("MockERC20", "symbol", (), ("string",))
+ADAPTER_QUOTE = Function("UniswapV2Adapter", "quote", ("uint256", "bytes"), ("uint256",))
 
 ALL = (
     LENS_STATE,
+    LENS_ACCESS,
     FACTORY_VAULT_COUNT,
     FACTORY_VAULTS,
     VAULT_REBALANCE,
@@ -63,6 +68,7 @@ ALL = (
     FEED_ROUND,
     FEED_DECIMALS,
     TOKEN_SYMBOL,
+    ADAPTER_QUOTE,
 )
 
 ERROR_SELECTOR = function_signature_to_4byte_selector("Error(string)")
@@ -76,11 +82,17 @@ def encode_path(path: tuple[str, ...]) -> bytes:
 
 def revert_reason(data: str | None) -> str:
     """A revert's reason string (`Error(string)`), a panic code, or a short description of raw revert data."""
-    raw = bytes.fromhex((data or "0x").removeprefix("0x"))
-    if raw[:4] == ERROR_SELECTOR:
-        return decode(["string"], raw[4:])[0]
-    if raw[:4] == PANIC_SELECTOR:
-        return f"panic {decode(['uint256'], raw[4:])[0]:#x}"
+    try:
+        raw = bytes.fromhex((data or "0x").removeprefix("0x"))
+    except ValueError:
+        return f"reverted with undecodable data {str(data)[:66]}"
+    try:
+        if raw[:4] == ERROR_SELECTOR:
+            return decode(["string"], raw[4:])[0]
+        if raw[:4] == PANIC_SELECTOR:
+            return f"panic {decode(['uint256'], raw[4:])[0]:#x}"
+    except (DecodingError, OverflowError, UnicodeDecodeError):  # a stranger's contract may revert with anything
+        pass
     return "reverted without a reason" if not raw else f"reverted with data 0x{raw.hex()[:64]}"
 
 

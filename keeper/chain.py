@@ -5,12 +5,14 @@ go in one batch pinned to that head's block (so every vault is read at the same 
 read only for vaults created since the last look.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from eth_abi.exceptions import DecodingError
 
 from keeper import abi
 from keeper.errors import ConfigError, KeeperError, RpcError
 from keeper.rpc import Rpc
-from keeper.state import Limits, VaultState
+from keeper.state import Access, Limits, VaultState
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,11 @@ class VaultReadError(KeeperError):
 class Chain:
     """The keeper's view of one chain, through one `Rpc`."""
 
-    def __init__(self, rpc: Rpc, lens: str, factory: str = "", vaults: list[str] | None = None):
-        self.rpc, self.lens, self.factory = rpc, lens, factory
+    def __init__(self, rpc: Rpc, lens: str, factory: str = "", vaults: list[str] | None = None, read_gas: int = 0):
+        self.rpc, self.lens, self.factory, self.read_gas = rpc, lens, factory, read_gas
         self._vaults: list[str] = list(vaults or [])
         self._registry_seen = 0
+        self._symbols: dict[str, str] = {}
 
     def chain_id(self) -> int:
         return int(self.rpc.call("eth_chainId", []), 16)
@@ -69,16 +72,43 @@ class Chain:
             self._registry_seen = count
         return list(self._vaults)
 
-    def read_states(self, vaults: list[str], block: int) -> dict[str, VaultState | VaultReadError]:
-        """Every vault's `VaultLens.state` at `block`, in one round trip; a failed read is returned, not raised."""
-        calls = [_eth_call_request(self.lens, abi.LENS_STATE.encode(vault), hex(block)) for vault in vaults]
+    def read_states(
+        self, vaults: list[str], block: int, account: str | None = None, adapter: str | None = None
+    ) -> dict[str, VaultState | VaultReadError]:
+        """Every vault's `VaultLens.state` at `block`, in one round trip; a failed read is returned, not raised.
+        With `account`, the same batch also reads `VaultLens.access` (roles, adapter, hops, refused prices), so the
+        keeper knows which vaults it serves without another round trip."""
+        per_vault = 2 if account else 1
+        calls = []
+        for vault in vaults:
+            calls.append(self._read_request(self.lens, abi.LENS_STATE.encode(vault), block))
+            if account:
+                access = abi.LENS_ACCESS.encode(vault, account, adapter or ZERO_ADDRESS)
+                calls.append(self._read_request(self.lens, access, block))
+        results = self.rpc.batch(calls)
         states: dict[str, VaultState | VaultReadError] = {}
-        for vault, result in zip(vaults, self.rpc.batch(calls), strict=True):
-            if isinstance(result, RpcError):
-                states[vault] = VaultReadError(f"vault {vault}: {abi.revert_reason(result.data) or result.message}")
-            else:
-                states[vault] = parse_state(abi.LENS_STATE.decode(result)[0], block)
+        for n, vault in enumerate(vaults):
+            answers = results[n * per_vault : (n + 1) * per_vault]
+            failed = next((a for a in answers if isinstance(a, RpcError)), None)
+            if failed is not None:
+                states[vault] = VaultReadError(f"vault {vault}: {abi.revert_reason(failed.data) or failed.message}")
+                continue
+            try:
+                state = parse_state(abi.LENS_STATE.decode(answers[0])[0], block)
+                if account:
+                    state = replace(state, access=parse_access(abi.LENS_ACCESS.decode(answers[1])[0]))
+            except (DecodingError, ValueError, OverflowError) as error:  # a stranger's contract answering nonsense
+                states[vault] = VaultReadError(f"vault {vault}: the lens answered something undecodable ({error})")
+                continue
+            states[vault] = state
         return states
+
+    def _read_request(self, to: str, data: str, block: int) -> tuple[str, list]:
+        """A read capped at `read_gas`: a stranger's vault whose token burns gas costs the node a bounded call."""
+        call = {"to": to, "data": data}
+        if self.read_gas:
+            call["gas"] = hex(self.read_gas)
+        return ("eth_call", [call, hex(block)])
 
     def rounds(self, feed: str, round_ids: list[int]) -> list[tuple | None]:
         """`getRoundData` for each id, in one round trip; None where the feed has no such round."""
@@ -99,12 +129,47 @@ class Chain:
             for token, r in zip(tokens, self.rpc.batch(calls), strict=True)
         ]
 
+    def symbol_map(self, tokens) -> dict[str, str]:
+        """Symbols of `tokens`, read once per token for the keeper's life (one round trip for the new ones only)."""
+        unknown = sorted({t for t in tokens if t not in self._symbols})
+        if unknown:
+            self._symbols.update(zip(unknown, self.symbols(unknown), strict=True))
+        return {t: self._symbols[t] for t in tokens}
+
+    def quotes(self, adapter: str, requests: list[tuple[int, tuple[str, ...]]]) -> list[int | None]:
+        """`adapter.quote(amount_in, path)` for each request, in one round trip; None where the quote reverts (e.g.
+        no pool on that path)."""
+        calls = [
+            _eth_call_request(adapter, abi.ADAPTER_QUOTE.encode(amount, abi.encode_path(path)), "latest")
+            for amount, path in requests
+        ]
+        results = []
+        for result in self.rpc.batch(calls):
+            try:
+                results.append(None if isinstance(result, RpcError) else abi.ADAPTER_QUOTE.decode(result)[0])
+            except (DecodingError, ValueError):
+                results.append(None)
+        return results
+
     def _eth_call(self, to: str, data: str) -> str:
         return self.rpc.call("eth_call", [{"to": to, "data": data}, "latest"])
 
 
 def _eth_call_request(to: str, data: str, block: str) -> tuple[str, list]:
     return ("eth_call", [{"to": to, "data": data}, block])
+
+
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+def parse_access(raw: tuple) -> Access:
+    """A decoded `VaultLens.Access` tuple as an `Access`."""
+    keeper, strategist, adapter, hops, refused, reason = raw
+    refusal = abi.revert_reason("0x" + reason.hex()) if refused else ""
+    return Access(
+        keeper=keeper, strategist=strategist, adapter=adapter, hops=tuple(abi.address(h) for h in hops),
+        refused=tuple(abi.address(t) for t in refused), reason=refusal,
+    )  # fmt: skip
 
 
 def parse_state(raw: tuple, block: int) -> VaultState:

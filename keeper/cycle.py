@@ -1,12 +1,17 @@
 """One keeper cycle over every vault: follow live transactions, read all states in one batch, check breakers, plan,
-and hand the first ready trade of each vault to the executor. `keeper run`, the Silverback bot and the tests all
-call `Keeper.cycle()`; `build()` wires a keeper from settings.
+quote, and hand the first ready trade of each vault to the executor. `keeper run`, the Silverback bot and the tests
+all call `Keeper.cycle()`; `build()` wires a keeper from settings.
+
+A factory is permissionless, so most of its vaults may be strangers': the same batch that reads each state also
+reads whether the keeper's account may act there (`VaultLens.access`). The keeper plans, quotes and simulates only
+vaults where it is a keeper (or the strategist, for targets) and whose policy allows its adapter; a vault's failures
+count against that vault's breaker, and its last-seen prices are those of the oracle that vault uses.
 """
 
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from keeper import abi
 from keeper.breakers import price_jumps
@@ -16,11 +21,11 @@ from keeper.executor import Executor, Order, SendPolicy
 from keeper.history import PriceHistory
 from keeper.journal import GLOBAL, Intent, Journal
 from keeper.metrics import Metrics
-from keeper.planner import Plan, plan
+from keeper.planner import Plan, best_route, plan, route_candidates
 from keeper.rpc import Rpc
 from keeper.settings import Settings
 from keeper.signer import Signer, load_signer
-from keeper.state import Trade, VaultState
+from keeper.state import Trade, VaultState, amount_text
 from keeper.strategies import GovernanceTargets, make_strategy
 from keeper.strategist import Strategist
 
@@ -36,18 +41,49 @@ class CycleReport:
     plans: dict[str, Plan] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # vault -> why nothing was sent for it
     sent: list[Intent] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)  # what was handed to the executor (before simulation)
     strategy_notes: dict[str, str] = field(default_factory=dict)  # vault -> why the strategist did not act
     round_trips: int = 0
 
 
-def rebalance_order(trade: Trade, state: VaultState, adapter: str) -> Order:
+def rebalance_order(trade: Trade, state: VaultState, adapter: str, description: str = "") -> Order:
     """The `rebalance` call for `trade`, keyed by the vault's cooldown mark: once it lands the mark moves, so the
     same key can never be sent again, and a restart cannot send it twice."""
     calldata = abi.VAULT_REBALANCE.encode(
         trade.sell, trade.buy, trade.amount_in, trade.min_out, adapter, abi.encode_path(trade.path)
     )
     key = f"rebalance:{state.vault}:{state.last_rebalance}:{trade.sell}:{trade.buy}"
-    return Order(key=key, vault=state.vault, to=state.vault, calldata=calldata, value_in=trade.value_in)
+    return Order(key=key, vault=state.vault, to=state.vault, calldata=calldata, value_in=trade.value_in,
+                 description=description)  # fmt: skip
+
+
+def describe_trade(trade: Trade, state: VaultState, symbols: dict[str, str], quote: int | None = None) -> str:
+    """A trade as an operator reads it: `KIDX 0x5FbD…0aa3: sell 0.05 WETH -> USDC via WETH -> USDC, amount ...`."""
+    decimals = dict(zip(state.tokens, state.decimals, strict=True))
+    sell, buy = symbols.get(trade.sell, trade.sell), symbols.get(trade.buy, trade.buy)
+    route = " -> ".join(symbols.get(t, t) for t in trade.path)
+    text = (
+        f"{vault_label(state.vault, symbols)}: sell {amount_text(trade.amount_in, decimals[trade.sell])} {sell} -> "
+        f"{buy} via {route}, min_out {amount_text(trade.min_out, decimals[trade.buy])} {buy}"
+    )
+    if quote is not None:
+        text += f", quote {amount_text(quote, decimals[trade.buy])} {buy}"
+    return text
+
+
+def vault_label(vault: str, symbols: dict[str, str]) -> str:
+    """`KIDX 0x5FbD…0aa3`: the index token's symbol and a short address a person can still search for."""
+    short = f"{vault[:6]}…{vault[-4:]}"
+    return f"{symbols[vault]} {short}" if vault in symbols else vault
+
+
+def serves(state: VaultState) -> str | None:
+    """Why this keeper's account has nothing to do in `state`'s vault, or None when it may act there (or watches
+    without an account)."""
+    access = state.access
+    if access is None or access.keeper or access.strategist:
+        return None
+    return "not served: this keeper's account is neither a keeper nor the strategist of this vault"
 
 
 class Keeper:
@@ -63,10 +99,19 @@ class Keeper:
         # what the first sent and cannot send it again.
         self._cycle_lock = threading.Lock()
 
+    @property
+    def account(self) -> str | None:
+        """The address that signs, or None when watching only."""
+        return self.executor.signer.address if self.executor is not None else None
+
     def cycle(self) -> CycleReport:
         """Follow live transactions, read every vault at one block, plan, and send each vault's first ready trade."""
         with self._cycle_lock:
-            return self._cycle()
+            try:
+                return self._cycle()
+            except Exception:
+                self.metrics.cycles_failed.inc()
+                raise
 
     def _cycle(self) -> CycleReport:
         started, trips_before = time.perf_counter(), self.chain.rpc.round_trips
@@ -75,18 +120,27 @@ class Keeper:
         if self.executor is not None:
             self.executor.reconcile(head)
         vaults = self.chain.vaults()
-        states = report.states = self.chain.read_states(vaults, head.number)
-        self._check_prices(states, head)
+        states = report.states = self.chain.read_states(vaults, head.number, self.account, self.settings.adapter)
+        served: dict[str, VaultState] = {}
+        for vault, state in states.items():
+            reason = str(state) if isinstance(state, VaultReadError) else serves(state)
+            if reason is None:
+                served[vault] = state
+            else:
+                report.skipped[vault] = reason
+        self._check_prices(served, head)
         # Read once per cycle, after the price checks that may trip a vault's breaker.
         breakers = self.journal.breakers()
         in_flight = {intent.vault for intent in self.journal.live()}
-        orders = [
-            order
-            for vault, state in states.items()
-            if (order := self._consider(vault, state, head, report, breakers, in_flight))
+        trades = [
+            ready
+            for vault, state in served.items()
+            if (ready := self._consider(vault, state, head, report, breakers, in_flight))
         ]
+        orders = self._route(trades, report)
         if self.strategist is not None:
-            orders += self._targets_orders(states, head, report, breakers)
+            orders += self._targets_orders(served, head, report, breakers)
+        report.orders = orders
         if orders and self.executor is not None:
             report.sent = self.executor.submit(orders, head)
         report.round_trips = self.chain.rpc.round_trips - trips_before
@@ -95,12 +149,9 @@ class Keeper:
         self.metrics.cycle_seconds.observe(time.perf_counter() - started)
         return report
 
-    def _consider(self, vault: str, state: VaultState | VaultReadError, head: Head, report: CycleReport,
-                  breakers: dict[str, str], in_flight: set[str]) -> Order | None:  # fmt: skip
-        """The order to send for one vault this cycle, or None with the reason in `report.skipped`."""
-        if isinstance(state, VaultReadError):
-            report.skipped[vault] = str(state)
-            return None
+    def _consider(self, vault: str, state: VaultState, head: Head, report: CycleReport,
+                  breakers: dict[str, str], in_flight: set[str]) -> tuple[Trade, VaultState] | None:  # fmt: skip
+        """The trade to send for one vault this cycle, or None with the reason in `report.skipped`."""
         vault_plan = plan(state, self.planner_config, head.timestamp)
         report.plans[vault] = vault_plan
         if vault_plan.rows:
@@ -111,18 +162,58 @@ class Keeper:
             else "a transaction for this vault is still in flight" if vault in in_flight
             else vault_plan.reason if not vault_plan.trades or vault_plan.ready_at > head.timestamp
             else "no signer: watching only" if self.executor is None
+            else "not served: this keeper's account is not a keeper of this vault" if not state.access.keeper
+            else f"not served: the vault's policy does not allow adapter {self.settings.adapter}"
+            if not state.access.adapter
             else None
         )  # fmt: skip
         if reason is not None:
             report.skipped[vault] = reason
             return None
-        return rebalance_order(vault_plan.trades[0], state, self.settings.adapter)
+        return vault_plan.trades[0], state
+
+    def _route(self, trades: list[tuple[Trade, VaultState]], report: CycleReport) -> list[Order]:
+        """Quote every candidate route of every ready trade in one batch (direct, through each hop the policy allows,
+        through `route_via`), and turn each trade into an order along its best route, if that route's quote clears
+        the trade's oracle-bound `min_out`. A trade no pool can fill is skipped, not simulated: it costs no failure."""
+        if not trades:
+            return []
+        symbols = self.chain.symbol_map(
+            {t for trade, state in trades for t in (state.vault, *state.tokens, *state.access.hops)}
+        )
+        candidates = [
+            route_candidates(trade, state, self._route_via(state, symbols)) for trade, state in trades
+        ]
+        requests = [(trade.amount_in, path) for (trade, _), paths in zip(trades, candidates) for path in paths]
+        answers = iter(self.chain.quotes(self.settings.adapter, requests))
+        orders = []
+        for (trade, state), paths in zip(trades, candidates, strict=True):
+            quoted = [(path, next(answers)) for path in paths]
+            chosen = best_route(trade, quoted, symbols, dict(zip(state.tokens, state.decimals, strict=True)))
+            if isinstance(chosen, str):
+                report.skipped[state.vault] = chosen
+                log.info("%s: skipped: %s", vault_label(state.vault, symbols), chosen)
+                self.metrics.trades.labels(outcome="skipped").inc()
+                continue
+            path, quote = chosen
+            routed = replace(trade, path=path)
+            orders.append(rebalance_order(routed, state, self.settings.adapter,
+                                          describe_trade(routed, state, symbols, quote)))  # fmt: skip
+        return orders
+
+    def _route_via(self, state: VaultState, symbols: dict[str, str]) -> str | None:
+        """`route_via` as an address for this vault: given as one, or the component or hop with that symbol."""
+        via = self.settings.route_via
+        if not via or abi.is_address(via):
+            return via or None
+        return next((t for t, symbol in symbols.items() if symbol.upper() == via.upper() and t != state.vault), None)
 
     def _targets_orders(self, states: dict, head: Head, report: CycleReport, breakers: dict[str, str]) -> list[Order]:
-        """`set_targets` orders for vaults whose target period has passed (none while a breaker is tripped)."""
+        """`set_targets` orders for vaults whose target period has passed and whose strategist this account is
+        (none while a breaker is tripped): a stranger's vault costs no price-history sync."""
         orders = []
         for vault, state in states.items():
-            if isinstance(state, VaultReadError) or GLOBAL in breakers or vault in breakers:
+            if GLOBAL in breakers or vault in breakers or (state.access is not None and not state.access.strategist):
                 continue
             try:
                 order = self.strategist.order(state, head.timestamp)
@@ -134,20 +225,26 @@ class Keeper:
                 orders.append(order)
         return orders
 
-    def _check_prices(self, states: dict[str, VaultState | VaultReadError], head: Head) -> None:
-        """Trip the breaker of each vault whose oracle prices jumped from the keeper's last-seen prices; remember the
-        other vaults' prices as last seen. Each vault is compared with the prices seen before this cycle."""
+    def _check_prices(self, states: dict[str, VaultState], head: Head) -> None:
+        """Trip the breaker of each vault whose oracle prices jumped from the prices the keeper last saw *from that
+        vault's oracle*; remember the other vaults' prices as last seen. Each vault is compared with the prices seen
+        before this cycle. A stranger's oracle (another vault's, with its own prices) never moves what an honest
+        vault is compared with."""
         last_seen = self.journal.last_prices()
         tripped = self.journal.breakers()
         for state in states.values():
-            if isinstance(state, VaultReadError) or not state.priced:
+            if not state.priced:
                 continue
-            jumps = price_jumps(state, last_seen, self.settings.max_price_jump)
+            seen = {token: price for (oracle, token), price in last_seen.items() if oracle == state.oracle}
+            jumps = price_jumps(state, seen, self.settings.max_price_jump)
             if not jumps:
-                self.journal.record_prices(dict(zip(state.tokens, state.prices, strict=True)), head.number)
+                self.journal.record_prices(state.oracle, dict(zip(state.tokens, state.prices, strict=True)),
+                                           head.number)  # fmt: skip
                 continue
+            symbols = self.chain.symbol_map([state.vault, *state.tokens])
+            jumps = price_jumps(state, seen, self.settings.max_price_jump, symbols)
             if state.vault not in tripped:
-                log.critical("breaker tripped for %s: %s", state.vault, "; ".join(jumps))
+                log.critical("breaker tripped for %s: %s", vault_label(state.vault, symbols), "; ".join(jumps))
             self.journal.trip(state.vault, jumps[0], head.number)
             self.metrics.breaker.labels(scope=state.vault).set(1)
 
@@ -159,7 +256,7 @@ def build(settings: Settings, *, sign: bool, rpc: Rpc | None = None, account=Non
     if not settings.factory and not settings.vaults:
         raise ConfigError("nothing to watch: give --factory (every vault it created) or --vault ADDRESS")
     rpc = rpc or Rpc(settings.rpc_url, settings.rpc_timeout, settings.rpc_retries)
-    chain = Chain(rpc, settings.lens, settings.factory, settings.vaults)
+    chain = Chain(rpc, settings.lens, settings.factory, settings.vaults, read_gas=settings.max_gas * 4)
     chain.check_contract(settings.lens, "lens")
     if settings.factory:
         chain.check_contract(settings.factory, "factory")
@@ -173,7 +270,7 @@ def build(settings: Settings, *, sign: bool, rpc: Rpc | None = None, account=Non
         policy = SendPolicy(
             max_fee=settings.max_fee, priority_fee=settings.priority_fee, gas_margin=settings.gas_margin,
             stuck_blocks=settings.stuck_blocks, confirmations=settings.confirmations,
-            max_failures=settings.max_failures,
+            max_failures=settings.max_failures, max_gas=settings.max_gas,
         )  # fmt: skip
         executor = Executor(rpc, signer, journal, policy, metrics)
     strategist = None

@@ -37,6 +37,8 @@ class Order:
     calldata: str
     value_in: int = 0
     kind: str = "rebalance"
+    # What an operator reads when it is sent, e.g. "KIDX: sell 0.5 WETH -> USDC, min_out 1,290.1 USDC, quote ...".
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class SendPolicy:
     stuck_blocks: int
     confirmations: int
     max_failures: int
+    # Gas the simulation and the estimate may burn: a stranger's token that burns gas must not cost the node a
+    # whole block's worth per estimate (0 = the node's own cap).
+    max_gas: int = 0
 
 
 def bump(fee: int) -> int:
@@ -95,6 +100,8 @@ class Executor:
         requests = [("eth_getTransactionCount", [self.signer.address, "pending"])]
         for order in orders:
             call = {"from": self.signer.address, "to": order.to, "data": order.calldata}
+            if self.policy.max_gas:
+                call["gas"] = hex(self.policy.max_gas)
             requests += [("eth_call", [call, "latest"]), ("eth_estimateGas", [call, "latest"])]
         results = self.rpc.batch(requests)
         if isinstance(results[0], RpcError):
@@ -103,11 +110,14 @@ class Executor:
         nonce = max(int(results[0], 16), 0 if highest_live is None else highest_live + 1)
 
         sent: list[tuple[Intent, str]] = []
+        descriptions: dict[int, str] = {}
         for i, order in enumerate(orders):
             call, estimate = results[1 + 2 * i], results[2 + 2 * i]
             failed = call if isinstance(call, RpcError) else estimate if isinstance(estimate, RpcError) else None
             if failed is not None:
-                self._failure(order.vault, f"simulation reverted: {abi.revert_reason(failed.data)}", head.number)
+                # The vault's own streak: a stranger's vault that never simulates must not stop the others.
+                reason = f"simulation reverted: {abi.revert_reason(failed.data) if failed.data else failed.message}"
+                self._failure(order.vault, f"{order.description or order.key}: {reason}", head.number, order.vault)
                 continue
             gas = int(estimate, 16) * (BPS + self.policy.gas_margin) // BPS
             signed = self.signer.sign(
@@ -119,9 +129,10 @@ class Executor:
                 nonce=nonce, gas_limit=gas, value_in=order.value_in, block=head.number, send=send,
             )  # fmt: skip
             sent.append((intent, signed.raw))
+            descriptions[intent.id] = order.description or order.key
             nonce += 1
 
-        self._broadcast(sent, head, first=True)
+        self._broadcast(sent, head, first=True, descriptions=descriptions)
         return [intent for intent, _ in sent]
 
     # --- following live transactions -------------------------------------------------------------------------------
@@ -191,12 +202,15 @@ class Executor:
         elif reverted:
             self.journal.set_status(intent.id, "failed", reason="reverted on chain")
             self.metrics.trades.labels(outcome="failed").inc()
-            self._count_failure(f"{intent.key} reverted on chain", head.number)
+            log.error("%s reverted on chain in block %d (tx %s)", intent.key, block, send.tx_hash)
+            self._count_failure(f"{intent.key} reverted on chain", head.number, intent.vault or GLOBAL)
         else:
             self.journal.set_status(intent.id, "final")
             self.metrics.trades.labels(outcome="mined").inc()
             self.journal.clear_failures()
-            log.info("final: %s in block %d (%s)", intent.key, block, send.tx_hash)
+            if intent.vault:
+                self.journal.clear_failures(intent.vault)
+            log.info("final: %s in block %d (tx %s)", intent.key, block, send.tx_hash)
 
     def _replace(self, intent: Intent, sends: list[Send], head: Head) -> Send | None:
         """Sign a replacement for a stuck intent at the same nonce; None when the fee cap forbids one."""
@@ -255,7 +269,8 @@ class Executor:
 
     # --- edges ------------------------------------------------------------------------------------------------------
 
-    def _broadcast(self, sends: list[tuple[Intent, str]], head: Head, first: bool) -> None:
+    def _broadcast(self, sends: list[tuple[Intent, str]], head: Head, first: bool,
+                   descriptions: dict[int, str] | None = None) -> None:  # fmt: skip
         """One batch of eth_sendRawTransaction (`first`: new intents, counted as sent). A transport error leaves the
         intents pending: the next reconcile re-sends the same bytes, which the node either already has or takes."""
         if not sends:
@@ -269,12 +284,15 @@ class Executor:
             if not isinstance(result, RpcError):
                 if first:
                     self.metrics.trades.labels(outcome="sent").inc()
+                    described = (descriptions or {}).get(intent.id, intent.key)
+                    log.info("sent %s, nonce %d, tx %s", described, intent.nonce, self.journal.sends(intent.id)[0].tx_hash)
                 continue
             if any(text in result.message.lower() for text in HARMLESS_SEND_ERRORS):
                 continue
             if len(self.journal.sends(intent.id)) == 1:  # a first send refused: nothing of it can be in the mempool
                 self.journal.set_status(intent.id, "rejected", reason=result.message)
-                self._failure(intent.vault, f"node rejected {intent.key}: {result.message}", head.number)
+                # The node refusing a signed transaction is the keeper's own trouble (funds, nonce, fees): global.
+                self._failure(intent.vault, f"node rejected {intent.key}: {result.message}", head.number, GLOBAL)
             else:
                 log.warning("node refused a re-send of %s: %s", intent.key, result.message)
 
@@ -282,14 +300,17 @@ class Executor:
         log.info("skipped %s: %s", order.key, reason)
         self.metrics.trades.labels(outcome="skipped").inc()
 
-    def _failure(self, vault: str, reason: str, block: int) -> None:
+    def _failure(self, vault: str, reason: str, block: int, scope: str) -> None:
         log.error("%s: %s", vault or "keeper", reason)
         self.metrics.trades.labels(outcome="failed").inc()
-        self._count_failure(reason, block)
+        self._count_failure(reason, block, scope)
 
-    def _count_failure(self, reason: str, block: int) -> None:
-        streak = self.journal.count_failure()
+    def _count_failure(self, reason: str, block: int, scope: str) -> None:
+        """Count a failure against `scope`: a vault (its trades failed) or GLOBAL (the keeper itself failed: the node
+        refused its transaction). `max_failures` in a row trips that scope's breaker only."""
+        streak = self.journal.count_failure(scope)
         if streak >= self.policy.max_failures:
-            self.journal.trip(GLOBAL, f"{streak} failures in a row, the last: {reason}", block)
-            self.metrics.breaker.labels(scope=GLOBAL).set(1)
-            log.critical("breaker tripped: %d failures in a row; trading stopped until `keeper reset`", streak)
+            self.journal.trip(scope, f"{streak} failures in a row, the last: {reason}", block)
+            self.metrics.breaker.labels(scope=scope).set(1)
+            what = "all trading" if scope == GLOBAL else f"trading of vault {scope}"
+            log.critical("breaker tripped: %d failures in a row; %s stopped until `keeper reset`", streak, what)

@@ -42,8 +42,17 @@ CREATE TABLE IF NOT EXISTS sends (
     -- next cycle may sign the very same transaction again.
     PRIMARY KEY (tx_hash, intent_id)
 );
-CREATE TABLE IF NOT EXISTS prices (token TEXT PRIMARY KEY, price TEXT NOT NULL, block INTEGER NOT NULL);
+-- Last-seen prices per oracle: a stranger's vault with its own oracle must not move what an honest vault's breaker
+-- compares with. (The old `prices` table, keyed by token alone, is no longer read.)
+CREATE TABLE IF NOT EXISTS oracle_prices (
+    oracle TEXT NOT NULL,
+    token TEXT NOT NULL,
+    price TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    PRIMARY KEY (oracle, token)
+);
 CREATE TABLE IF NOT EXISTS breakers (scope TEXT PRIMARY KEY, reason TEXT NOT NULL, block INTEGER NOT NULL);
+-- Failure streaks: 'failures' for the keeper itself (node, nonce, funds), 'failures:<vault>' for each vault.
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
@@ -179,40 +188,48 @@ class Journal:
         return dict(self._db.execute("SELECT scope, reason FROM breakers").fetchall())
 
     def reset(self, scope: str | None = None) -> int:
-        """Clear one breaker (or all), forget the last-seen prices and the failure streak; returns breakers cleared."""
+        """Clear one breaker (or all), forget the last-seen prices and the failure streaks; returns breakers
+        cleared."""
         with self._transaction():
             if scope is None:
                 cleared = self._db.execute("DELETE FROM breakers").rowcount
+                self._db.execute("DELETE FROM counters WHERE name LIKE 'failures%'")
             else:
                 cleared = self._db.execute("DELETE FROM breakers WHERE scope = ?", (scope,)).rowcount
-            self._db.execute("DELETE FROM prices")
-            self._db.execute("DELETE FROM counters WHERE name = 'failures'")
+                self._db.execute("DELETE FROM counters WHERE name IN ('failures', ?)", (_streak(scope),))
+            self._db.execute("DELETE FROM oracle_prices")
         return cleared
 
-    def last_prices(self) -> dict[str, int]:
-        return {token: int(price) for token, price in self._db.execute("SELECT token, price FROM prices")}
+    def last_prices(self) -> dict[tuple[str, str], int]:
+        """The last price the keeper saw of each (oracle, token)."""
+        rows = self._db.execute("SELECT oracle, token, price FROM oracle_prices")
+        return {(oracle, token): int(price) for oracle, token, price in rows}
 
-    def record_prices(self, prices: dict[str, int], block: int) -> None:
+    def record_prices(self, oracle: str, prices: dict[str, int], block: int) -> None:
+        """Remember `oracle`'s prices (token -> price) as last seen."""
         with self._transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO prices VALUES (?, ?, ?)", [(t, str(p), block) for t, p in prices.items()]
+                "INSERT OR REPLACE INTO oracle_prices VALUES (?, ?, ?, ?)",
+                [(oracle, t, str(p), block) for t, p in prices.items()],
             )
 
-    def failures(self) -> int:
-        row = self._db.execute("SELECT value FROM counters WHERE name = 'failures'").fetchone()
+    def failures(self, scope: str = GLOBAL) -> int:
+        """The consecutive-failure streak of the keeper itself (GLOBAL) or of one vault."""
+        row = self._db.execute("SELECT value FROM counters WHERE name = ?", (_streak(scope),)).fetchone()
         return row[0] if row else 0
 
-    def count_failure(self) -> int:
-        """Add one to the consecutive-failure streak and return it."""
+    def count_failure(self, scope: str = GLOBAL) -> int:
+        """Add one to the consecutive-failure streak of `scope` (GLOBAL or a vault) and return it."""
         with self._transaction():
             self._db.execute(
-                "INSERT INTO counters VALUES ('failures', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1"
+                "INSERT INTO counters VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
+                (_streak(scope),),
             )
-        return self.failures()
+        return self.failures(scope)
 
-    def clear_failures(self) -> None:
+    def clear_failures(self, scope: str = GLOBAL) -> None:
         with self._transaction():
-            self._db.execute("DELETE FROM counters WHERE name = 'failures'")
+            self._db.execute("DELETE FROM counters WHERE name = ?", (_streak(scope),))
 
     # --- plumbing ---------------------------------------------------------------------------------------------------
 
@@ -224,6 +241,10 @@ class Journal:
         fields = list(row)
         fields[8] = int(fields[8])  # value_in
         return Intent(*fields)
+
+
+def _streak(scope: str) -> str:
+    return "failures" if scope == GLOBAL else f"failures:{scope}"
 
 
 class _Transaction:

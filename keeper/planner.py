@@ -26,10 +26,10 @@ its target, and the buy leg aims short of its target by that worst rounding loss
 than this fill is skipped: only a pool beating the oracle could fill it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from keeper.errors import ConfigError
-from keeper.state import BPS, Limits, Trade, VaultState, value_of
+from keeper.state import BPS, Limits, Trade, VaultState, amount_text, utc, value_of
 
 
 class PlannerConfigError(ConfigError):
@@ -44,7 +44,9 @@ class PlannerConfig:
     rel_band: int = 2_000  # ... or > rel_band / 10,000 of its target, whichever is smaller (0 disables)
     min_trade_value: int = 10 * 10**18  # smaller trades are not worth the gas
     max_trade_value: int = 0  # 0: only the policy's max_trade share of NAV limits a trade
-    slippage: int = 50  # accepted below the oracle value; above the policy's max_slippage the plan is refused
+    # Accepted below the oracle value; above the policy's max_slippage the plan is refused. None: the policy's own
+    # max_slippage, the most the vault accepts (a routed trade pays two pool fees, so a fixed 0.5 % cannot fill).
+    slippage: int | None = None
     max_trades: int = 16  # planned per vault; the executor sends the first one per cycle
     route_via: str | None = None  # routed through when neither leg is it: path (sell, via, buy), else (sell, buy)
 
@@ -52,7 +54,7 @@ class PlannerConfig:
         for name in ("abs_band", "rel_band", "min_trade_value", "max_trade_value"):
             if getattr(self, name) < 0:
                 raise PlannerConfigError(f"planner config: {name} must not be negative")
-        if not 0 <= self.slippage < BPS:
+        if self.slippage is not None and not 0 <= self.slippage < BPS:
             raise PlannerConfigError(f"planner config: slippage must be 0 to {BPS - 1} bps")
         if self.max_trades < 1:
             raise PlannerConfigError("planner config: max_trades must be at least 1")
@@ -89,6 +91,8 @@ def plan(state: VaultState, config: PlannerConfig, now: int) -> Plan:
     limits = state.limits
     ready_at = max(now, state.cooldown_ends())
     refused = _refusal(state, config)
+    if config.slippage is None:
+        config = replace(config, slippage=min(limits.max_slippage, BPS - 1))
     if refused is not None and not state.priced:
         return Plan(state.vault, (), (), 0, refused, ready_at)
     book = _Book(state)
@@ -109,7 +113,7 @@ def plan(state: VaultState, config: PlannerConfig, now: int) -> Plan:
         return Plan(state.vault, (), rows, nav, skipped or "no valid trade", ready_at)
     reason = f"{len(trades)} trade{'s' if len(trades) > 1 else ''} toward targets"
     if ready_at > now:
-        reason = f"cooling down until {ready_at}; {reason}"
+        reason = f"cooling down until {utc(ready_at)}; {reason}"
     return Plan(state.vault, trades, rows, nav, reason, ready_at)
 
 
@@ -118,10 +122,13 @@ def _refusal(state: VaultState, config: PlannerConfig) -> str | None:
     if state.rebalance_paused:
         return "rebalance paused"
     if not state.priced or 0 in state.prices:
+        access = state.access
+        if access is not None and access.refused:
+            return f"oracle refused a price for {', '.join(access.refused)}: {access.reason}"
         return "oracle refused a price"
     if state.supply == 0:
         return "no supply"
-    if config.slippage > state.limits.max_slippage:
+    if config.slippage is not None and config.slippage > state.limits.max_slippage:
         return f"keeper slippage {config.slippage} bps exceeds the policy's {state.limits.max_slippage} bps"
     return None
 
@@ -327,3 +334,47 @@ def _trade(state: VaultState, route_via: str | None, leg: _Leg) -> Trade:
         value_in=leg.value_in,
         path=(sell, buy) if direct else (sell, route_via, buy),
     )
+
+
+def route_candidates(trade: Trade, state: VaultState, route_via: str | None = None) -> list[tuple[str, ...]]:
+    """The paths worth quoting for `trade`: the planned one, direct, and through each hop the vault's policy allows
+    and `route_via` (when the policy allows it: a component, an allowed hop, or a policy that lists no hops), each
+    once and never through one of its own legs."""
+    hops = state.access.hops if state.access is not None else ()
+    allowed = {t.lower() for t in (*state.tokens, *hops)}
+    vias = list(hops)
+    if route_via and (not hops or route_via.lower() in allowed):
+        vias.append(route_via)
+    paths = [trade.path, (trade.sell, trade.buy)]
+    paths += [(trade.sell, via, trade.buy) for via in vias if via.lower() not in (trade.sell.lower(), trade.buy.lower())]
+    unique: list[tuple[str, ...]] = []
+    for path in paths:
+        if path not in unique:
+            unique.append(path)
+    return unique
+
+
+def best_route(
+    trade: Trade, quoted: list[tuple[tuple[str, ...], int | None]], symbols: dict[str, str], decimals: dict[str, int]
+) -> tuple[tuple[str, ...], int] | str:
+    """The path whose quote is highest, if it clears the trade's `min_out` (the oracle bound: every pool fee on the
+    path is already in a quote); otherwise why no route may be sent, in words."""
+    priced = [(quote, -len(path), path) for path, quote in quoted if quote is not None]
+    buy = symbols.get(trade.buy, trade.buy)
+    if not priced:
+        return f"no pool quotes {symbols.get(trade.sell, trade.sell)} -> {buy} on any allowed route"
+    quote, _, path = max(priced)
+    if quote < trade.min_out:
+        route = " -> ".join(symbols.get(t, t) for t in path)
+        fees = f"; {len(path) - 1} pool fees of 0.3 % take {_path_fee_bps(len(path) - 1)} bps" if len(path) > 2 else ""
+        return (
+            f"best quote {amount_text(quote, decimals[trade.buy])} {buy} via {route} is below min_out "
+            f"{amount_text(trade.min_out, decimals[trade.buy])} {buy} (the oracle bound at the keeper's slippage{fees})"
+        )
+    return path, quote
+
+
+def _path_fee_bps(hops: int) -> int:
+    """What `hops` Uniswap V2 pool fees (0.3 % each) take of a trade, in bps, rounded up."""
+    kept = 997**hops
+    return -(-(1000**hops - kept) * BPS // 1000**hops)

@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     factory: str = ""
     vaults: list[str] = []
     adapter: str = ""  # the allow-listed swap adapter (UniswapV2Adapter) trades go through
-    route_via: str = ""  # route sell -> route_via -> buy when neither leg is it (e.g. WETH or USDC)
+    # Also quote sell -> route_via -> buy when neither leg is it: an address, or a symbol (USDC) that the deployment
+    # file or the vault's components and hops name. Routes through the policy's allowed hops are always quoted.
+    route_via: str = ""
 
     # Who signs: an ape account alias. Never a key.
     account: str = ""
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     rel_band: int = 2_000
     min_trade_value: int = 10 * USD
     max_trade_value: int = 0
-    slippage: int = 50
+    slippage: int | None = None  # bps below the oracle value accepted; None = each vault policy's max_slippage
     max_trades: int = 16
 
     # Sending.
@@ -62,6 +64,9 @@ class Settings(BaseSettings):
     gas_margin: int = 2_000  # bps added to the gas estimate
     stuck_blocks: int = 3  # replace a transaction still unmined after this many blocks (fees +12.5 % or more)
     confirmations: int = 2  # blocks on top before a trade is final (a reorg before that re-sends the same nonce)
+    # Gas one simulation or lens read may burn: a stranger's vault whose token burns gas costs the node this much at
+    # most, not a block's worth. A rebalance uses well under a million.
+    max_gas: int = 3_000_000
 
     # Circuit breakers.
     max_price_jump: int = 2_500  # bps an oracle price may move from the keeper's last-seen price between cycles
@@ -78,10 +83,19 @@ class Settings(BaseSettings):
     market_caps: str = ""  # market cap source: JSON file or http(s) URL; empty = the bundled snapshot
     rebalance_cron: str = "0 */4 * * *"  # the Silverback bot also cycles on this schedule
 
-    @field_validator("lens", "factory", "adapter", "route_via")
+    @field_validator("lens", "factory", "adapter")
     @classmethod
     def _optional_address(cls, value: str, info: ValidationInfo) -> str:
         return checksum(value, info.field_name.replace("_", "-")) if value else ""
+
+    @field_validator("route_via")
+    @classmethod
+    def _address_or_symbol(cls, value: str) -> str:
+        if not value or is_address(value):
+            return to_checksum_address(value) if value else ""
+        if value.startswith("0x") or not value.isalnum() or len(value) > 11:
+            raise ConfigError(f"route-via {value!r} is neither an Ethereum address nor a token symbol like USDC")
+        return value  # a symbol: resolved through the deployment file, else the vault's components and hops
 
     @field_validator("vaults")
     @classmethod
@@ -96,7 +110,8 @@ class Settings(BaseSettings):
             max_trade_value=self.max_trade_value,
             slippage=self.slippage,
             max_trades=self.max_trades,
-            route_via=self.route_via or None,
+            # A symbol is resolved per vault by the cycle, which knows the symbols; the planner takes addresses.
+            route_via=self.route_via if is_address(self.route_via) else None,
         )
 
     def require(self, *names: str) -> None:
@@ -120,10 +135,15 @@ def load_settings(**overrides) -> Settings:
         return settings
     deployment = load_deployment(settings.deployment)
     adapter = next(iter(deployment.adapters.values()), "")
+    route_via = settings.route_via
+    if route_via and not is_address(route_via):
+        by_symbol = {symbol.upper(): address for symbol, address in deployment.tokens.items()}
+        route_via = by_symbol.get(route_via.upper(), route_via)
     return settings.model_copy(
         update={
             "lens": settings.lens or deployment.lens,
             "factory": settings.factory or (deployment.factory if not settings.vaults else ""),
             "adapter": settings.adapter or adapter,
+            "route_via": route_via,
         }
     )

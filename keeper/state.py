@@ -6,6 +6,7 @@ weights in basis points, times in seconds.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 BPS = 10_000
 ONE = 10**18
@@ -22,6 +23,19 @@ class Limits:
     cooldown: int
     target_step: int
     target_period: int
+    loss_budget: int = 0  # bps of NAV all trades together may lose per rolling 24 h (0 in states built by hand)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the keeper's account may do in one vault (`VaultLens.access`), read in the same batch as the state."""
+
+    keeper: bool  # may rebalance
+    strategist: bool  # may set targets
+    adapter: bool  # the policy allows the keeper's adapter
+    hops: tuple[str, ...] = ()  # intermediate tokens the policy allows in a swap path
+    refused: tuple[str, ...] = ()  # tokens the oracle refuses to price
+    reason: str = ""  # why the oracle refused the first of them
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,7 @@ class VaultState:
     oracle: str
     timestamp: int
     block_number: int = 0
+    access: Access | None = None  # None when read without an account (watching only)
 
     @property
     def priced(self) -> bool:
@@ -92,3 +107,22 @@ class Trade:
 def value_of(amount: int, price: int, decimals: int) -> int:
     """USD value (18 decimals) of `amount` smallest units at `price` per whole token, rounded down."""
     return amount * price // 10**decimals
+
+
+def utc(timestamp: int) -> str:
+    """A block timestamp as a person reads it: `2026-12-14 10:07:31 UTC (1797242851)`."""
+    when = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{when} UTC ({timestamp})"
+
+
+def amount_text(raw: int, decimals: int) -> str:
+    """A token amount in whole tokens with its decimals, exact and without float: `1,234.5` for 1234.5e18 wei."""
+    whole, fraction = divmod(raw, 10**decimals)
+    digits = f"{fraction:0{decimals}d}".rstrip("0") if decimals else ""
+    return f"{whole:,}" + (f".{digits}" if digits else "")
+
+
+def usd_text(value: int) -> str:
+    """18-decimal USD as `$1,234.56`, rounded down to the cent (no float)."""
+    cents = value // 10**16
+    return f"${cents // 100:,}.{cents % 100:02d}"

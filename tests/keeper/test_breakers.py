@@ -34,8 +34,13 @@ def weth_at(price: int) -> VaultState:
 SEEN = {WETH: BEFORE, WBTC: 50_000 * ONE, USDC: ONE}
 
 
-def message(token: str, move: int, limit: int = LIMIT) -> str:
-    return f"oracle price of {token} moved {move:+d} bps since the keeper last saw it (limit {limit})"
+def message(token: str, move: int) -> str:
+    return f"oracle price of {token} moved {move:+,d} bps since the keeper last saw it"
+
+
+def heads(jumps: list[str]) -> list[str]:
+    """Each message without its parenthesis (prices and limit), which its own test checks."""
+    return [jump.split(" (")[0] for jump in jumps]
 
 
 def test_price_jumps__up_exactly_the_limit__no_jump():
@@ -43,11 +48,11 @@ def test_price_jumps__up_exactly_the_limit__no_jump():
 
 
 def test_price_jumps__up_one_bps_past_the_limit__jump_named_with_signed_move():
-    assert price_jumps(weth_at(BEFORE * (BPS + LIMIT + 1) // BPS), SEEN, LIMIT) == [message(WETH, 2_501)]
+    assert heads(price_jumps(weth_at(BEFORE * (BPS + LIMIT + 1) // BPS), SEEN, LIMIT)) == [message(WETH, 2_501)]
 
 
 def test_price_jumps__up_one_wei_past_the_limit__jump():
-    assert price_jumps(weth_at(BEFORE * (BPS + LIMIT) // BPS + 1), SEEN, LIMIT) == [message(WETH, 2_500)]
+    assert heads(price_jumps(weth_at(BEFORE * (BPS + LIMIT) // BPS + 1), SEEN, LIMIT)) == [message(WETH, 2_500)]
 
 
 def test_price_jumps__down_exactly_the_limit__no_jump():
@@ -55,7 +60,7 @@ def test_price_jumps__down_exactly_the_limit__no_jump():
 
 
 def test_price_jumps__down_one_bps_past_the_limit__jump_named_with_negative_move():
-    assert price_jumps(weth_at(BEFORE * (BPS - LIMIT - 1) // BPS), SEEN, LIMIT) == [message(WETH, -2_501)]
+    assert heads(price_jumps(weth_at(BEFORE * (BPS - LIMIT - 1) // BPS), SEEN, LIMIT)) == [message(WETH, -2_501)]
 
 
 def test_price_jumps__unchanged_prices__no_jump():
@@ -65,7 +70,7 @@ def test_price_jumps__unchanged_prices__no_jump():
 def test_price_jumps__several_tokens_jump__one_message_each_in_token_order():
     state = vault_state({WETH: 3 * BEFORE, WBTC: 50_000 * ONE, USDC: ONE // 2})
 
-    assert price_jumps(state, SEEN, LIMIT) == [message(WETH, 20_000), message(USDC, -5_000)]
+    assert heads(price_jumps(state, SEEN, LIMIT)) == [message(WETH, 20_000), message(USDC, -5_000)]
 
 
 def test_price_jumps__token_never_seen__ignored():
@@ -75,7 +80,7 @@ def test_price_jumps__token_never_seen__ignored():
 
 
 def test_price_jumps__token_seen_before__same_move_is_a_jump():
-    assert price_jumps(weth_at(10 * BEFORE), SEEN, LIMIT) == [message(WETH, 90_000)]
+    assert heads(price_jumps(weth_at(10 * BEFORE), SEEN, LIMIT)) == [message(WETH, 90_000)]
 
 
 def test_price_jumps__nothing_seen_yet__no_jump():
@@ -86,6 +91,14 @@ def test_price_jumps__oracle_refused_every_price__no_jump():
     assert price_jumps(vault_state({}), SEEN, LIMIT) == []
 
 
-@pytest.mark.parametrize("limit, jumps", [(0, [message(WETH, 1, limit=0)]), (1, [])])
+@pytest.mark.parametrize("limit, jumps", [(0, [message(WETH, 1)]), (1, [])])
 def test_price_jumps__one_bps_move__jump_only_under_a_zero_limit(limit, jumps):
-    assert price_jumps(weth_at(BEFORE * (BPS + 1) // BPS), SEEN, limit) == jumps
+    assert heads(price_jumps(weth_at(BEFORE * (BPS + 1) // BPS), SEEN, limit)) == jumps
+
+
+def test_price_jumps__symbols_given__names_the_symbol_with_both_prices_in_dollars_and_the_limit():
+    jumps = price_jumps(weth_at(BEFORE * 13 // 10), SEEN, LIMIT, {WETH: "WETH"})
+
+    assert jumps == [
+        "oracle price of WETH moved +3,000 bps since the keeper last saw it ($2,000.00 -> $2,600.00; limit 2,500 bps)"
+    ]

@@ -32,6 +32,9 @@ MAX_UINT256 = 2**256 - 1
 KEEPER = to_checksum_address("0x" + "ee" * 20)
 VAULT_A = to_checksum_address("0x" + "aa" * 20)
 VAULT_B = to_checksum_address("0x" + "bb" * 20)
+VAULT_C = to_checksum_address("0x" + "cc" * 20)
+VAULT_D = to_checksum_address("0x" + "dd" * 20)
+VAULT_E = to_checksum_address("0x" + "de" * 20)
 CALL_A = "0x" + "a1" * 36
 CALL_B = "0x" + "b2" * 36
 POLICY = SendPolicy(
@@ -449,13 +452,15 @@ def test_submit__live_intent_at_nonce_zero_node_forgot_it__next_order_gets_nonce
 # --- submit: failures -----------------------------------------------------------------------------------------------
 
 
-def test_submit__simulation_reverts__nothing_journaled_or_sent_and_failure_counted(executor, node, journal, metrics):
+def test_submit__simulation_reverts__nothing_journaled_or_sent_and_failure_counted_against_the_vault(
+    executor, node, journal, metrics
+):  # fmt: skip
     node.reverts[CALL_A] = revert_data("rebalance_policy: not keeper")
 
     assert executor.submit([order_a()], head(100)) == []
 
     assert journal.intents() == [] and node.broadcast == []
-    assert journal.failures() == 1
+    assert (journal.failures(VAULT_A), journal.failures()) == (1, 0)
     assert metrics.value("keeper_trades_total", outcome="failed") == 1
     assert journal.breakers() == {}
 
@@ -468,21 +473,40 @@ def test_submit__one_of_two_simulations_reverts__other_sent_at_the_first_free_no
 
     assert (intent.key, intent.nonce) == ("rebalance:B:1", 5)
     assert node.broadcast_nonces() == [5]
-    assert journal.failures() == 1
+    assert (journal.failures(VAULT_A), journal.failures(VAULT_B), journal.failures()) == (1, 0, 0)
 
 
-def test_submit__simulation_reverts_max_failures_times__global_breaker_names_the_reason(executor, node, journal,
-                                                                                        metrics):  # fmt: skip
+def test_submit__simulation_reverts_max_failures_times__only_that_vaults_breaker_names_the_reason(
+    executor, node, journal, metrics
+):  # fmt: skip
     node.reverts[CALL_A] = revert_data("rebalance_policy: not keeper")
 
     for block in (100, 101, 102):
         executor.submit([order_a()], head(block))
 
-    assert journal.failures() == 3
+    assert (journal.failures(VAULT_A), journal.failures()) == (3, 0)
     assert journal.breakers() == {
-        GLOBAL: "3 failures in a row, the last: simulation reverted: rebalance_policy: not keeper"
+        VAULT_A: "3 failures in a row, the last: rebalance:A:1: simulation reverted: rebalance_policy: not keeper"
     }
-    assert metrics.value("keeper_breaker_tripped", scope=GLOBAL) == 1
+    assert metrics.value("keeper_breaker_tripped", scope=VAULT_A) == 1
+    assert metrics.value("keeper_breaker_tripped", scope=GLOBAL) == 0
+
+
+def test_submit__three_strangers_vaults_never_simulate__global_breaker_stays_and_an_honest_vault_is_sent(
+    executor, node, journal
+):  # fmt: skip
+    strangers = [Order(key=f"rebalance:{v}:1", vault=v, to=v, calldata=f"0x{i:02x}" * 36)
+                 for i, v in enumerate((VAULT_C, VAULT_D, VAULT_E), 1)]  # fmt: skip
+    for order in strangers:
+        node.reverts[order.calldata] = revert_data("rebalance_policy: adapter not allowed")
+
+    for block in (100, 101, 102):
+        executor.submit(strangers, head(block))
+    (intent,) = executor.submit([*strangers, order_b()], head(103))
+
+    assert GLOBAL not in journal.breakers() and journal.failures() == 0
+    assert set(journal.breakers()) == {VAULT_C, VAULT_D, VAULT_E}
+    assert intent.vault == VAULT_B and len(node.broadcast) == 1
 
 
 def test_submit__simulation_reverts_one_fewer_than_max_failures__no_breaker(executor, node, journal, metrics):
@@ -491,12 +515,12 @@ def test_submit__simulation_reverts_one_fewer_than_max_failures__no_breaker(exec
     for block in (100, 101):
         executor.submit([order_a()], head(block))
 
-    assert journal.failures() == 2
+    assert journal.failures(VAULT_A) == 2
     assert journal.breakers() == {}
     assert metrics.value("keeper_breaker_tripped", scope=GLOBAL) == 0
 
 
-def test_submit__first_send_refused_by_node__intent_rejected_and_failure_counted(executor, node, journal, metrics):
+def test_submit__first_send_refused_by_node__intent_rejected_and_failure_counted_against_the_keeper(executor, node, journal, metrics):
     node.refusals[0] = "insufficient funds for gas * price + value"
 
     (intent,) = executor.submit([order_a()], head(100))
@@ -525,9 +549,9 @@ def test_submit__first_send_answered_harmless_error__intent_stays_pending(execut
 
 @pytest.fixture
 def sent(executor, node, journal):
-    """One trade sent at block 100 (nonce 0, 21 gwei / 1 gwei), with a failure streak of 2 behind it."""
-    journal.count_failure()
-    journal.count_failure()
+    """One trade sent at block 100 (nonce 0, 21 gwei / 1 gwei), with a failure streak of 2 behind its vault."""
+    journal.count_failure(VAULT_A)
+    journal.count_failure(VAULT_A)
     (intent,) = executor.submit([order_a()], head(100))
     return intent
 
@@ -549,7 +573,7 @@ def test_reconcile__receipt_with_status_one__mined_with_gas_cost(executor, node,
     assert (mined.status, mined.mined_block, mined.mined_hash) == ("mined", 101, tx_hash)
     assert (mined.gas_used, int(mined.gas_cost), mined.reason) == (150_000, 150_000 * 11 * GWEI, None)
     assert node.batches[-1] == [("eth_getTransactionCount", [KEEPER, "0x65"]), ("eth_getTransactionReceipt", [tx_hash])]
-    assert journal.failures() == 2  # not final yet
+    assert journal.failures(VAULT_A) == 2  # not final yet
 
 
 def test_reconcile__mined_and_confirmations_reached__final_and_failure_streak_cleared(executor, node, journal,
@@ -561,7 +585,7 @@ def test_reconcile__mined_and_confirmations_reached__final_and_failure_streak_cl
     executor.reconcile(head(102))
 
     assert journal.intent(sent.id).status == "final"
-    assert journal.failures() == 0
+    assert journal.failures(VAULT_A) == 0
     assert metrics.value("keeper_trades_total", outcome="mined") == 1
     assert metrics.value("keeper_gas_spent_wei_total") == 150_000 * 11 * GWEI
     assert journal.live() == []
@@ -575,7 +599,7 @@ def test_reconcile__mined_one_block_short_of_confirmations__stays_mined(make_exe
     executor.reconcile(head(102))  # 2 blocks of 3
 
     assert journal.intent(sent.id).status == "mined"
-    assert journal.failures() == 2
+    assert journal.failures(VAULT_A) == 2
 
 
 def test_reconcile__receipt_with_status_zero__failed_and_failure_counted(executor, node, journal, metrics, sent):
@@ -586,8 +610,8 @@ def test_reconcile__receipt_with_status_zero__failed_and_failure_counted(executo
 
     failed = journal.intent(sent.id)
     assert (failed.status, failed.reason) == ("failed", "reverted on chain")
-    assert journal.failures() == 3
-    assert journal.breakers() == {GLOBAL: "3 failures in a row, the last: rebalance:A:1 reverted on chain"}
+    assert (journal.failures(VAULT_A), journal.failures()) == (3, 0)
+    assert journal.breakers() == {VAULT_A: "3 failures in a row, the last: rebalance:A:1 reverted on chain"}
     assert metrics.value("keeper_trades_total", outcome="failed") == 1
 
 
@@ -600,7 +624,7 @@ def test_reconcile__receipt_with_status_zero_not_yet_confirmed__mined_reverted_n
 
     mined = journal.intent(sent.id)
     assert (mined.status, mined.reason) == ("mined", "reverted")
-    assert journal.failures() == 2
+    assert journal.failures(VAULT_A) == 2
 
 
 # --- reconcile: dropped, reorged ------------------------------------------------------------------------------------
@@ -748,7 +772,7 @@ def test_reconcile__cancel_mined_and_confirmed__cancelled(executor, node, journa
     done = journal.intent(sent.id)
     assert (done.status, done.mined_hash) == ("cancelled", cancel.tx_hash)
     assert metrics.value("keeper_trades_total", outcome="cancelled") == 1
-    assert journal.failures() == 2  # a cancel neither clears nor adds to the streak
+    assert journal.failures(VAULT_A) == 2  # a cancel neither clears nor adds to the streak
 
 
 def test_reconcile__stuck_and_bump_passes_cap__counted_stuck_and_last_send_resent(executor, node, journal, metrics,

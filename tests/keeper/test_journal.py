@@ -12,6 +12,8 @@ VAULT_B = "0x" + "bb" * 20
 WETH = "0x" + "11" * 20
 WBTC = "0x" + "22" * 20
 GWEI = 10**9
+ORACLE = "0x" + "0c" * 20
+OTHER_ORACLE = "0x" + "0d" * 20
 
 
 def send(tx_hash: str, intent_id: int = 0, max_fee: int = 20 * GWEI, priority_fee: int = GWEI, block: int = 100,
@@ -233,7 +235,7 @@ def test_breakers__never_tripped__empty(journal):
 def test_reset__one_scope__clears_that_breaker_prices_and_streak_returns_one(journal):
     journal.trip(VAULT_A, "a", 100)
     journal.trip(VAULT_B, "b", 100)
-    journal.record_prices({WETH: 2_000 * 10**18}, 100)
+    journal.record_prices(ORACLE, {WETH: 2_000 * 10**18}, 100)
     journal.count_failure()
 
     assert journal.reset(VAULT_A) == 1
@@ -245,7 +247,7 @@ def test_reset__one_scope__clears_that_breaker_prices_and_streak_returns_one(jou
 
 def test_reset__scope_not_tripped__returns_zero_and_still_forgets_prices_and_streak(journal):
     journal.trip(VAULT_B, "b", 100)
-    journal.record_prices({WETH: 2_000 * 10**18}, 100)
+    journal.record_prices(ORACLE, {WETH: 2_000 * 10**18}, 100)
     journal.count_failure()
 
     assert journal.reset(VAULT_A) == 0
@@ -259,7 +261,7 @@ def test_reset__all__clears_every_breaker_and_returns_count(journal):
     journal.trip(VAULT_A, "a", 100)
     journal.trip(VAULT_B, "b", 100)
     journal.trip(GLOBAL, "g", 100)
-    journal.record_prices({WETH: 1}, 100)
+    journal.record_prices(ORACLE, {WETH: 1}, 100)
     journal.count_failure()
     journal.count_failure()
 
@@ -278,17 +280,25 @@ def test_reset__nothing_tripped__returns_zero(journal):
 def test_record_prices__values_past_64_bits__round_trip_exactly(journal):
     prices = {WETH: 2**64 + 1, WBTC: 2**255 - 19}
 
-    journal.record_prices(prices, 100)
+    journal.record_prices(ORACLE, prices, 100)
 
-    assert journal.last_prices() == prices
+    assert journal.last_prices() == {(ORACLE, token): price for token, price in prices.items()}
 
 
 def test_record_prices__token_seen_again__latest_price_replaces_it(journal):
-    journal.record_prices({WETH: 2_000, WBTC: 50_000}, 100)
+    journal.record_prices(ORACLE, {WETH: 2_000, WBTC: 50_000}, 100)
 
-    journal.record_prices({WETH: 2_100}, 101)
+    journal.record_prices(ORACLE, {WETH: 2_100}, 101)
 
-    assert journal.last_prices() == {WETH: 2_100, WBTC: 50_000}
+    assert journal.last_prices() == {(ORACLE, WETH): 2_100, (ORACLE, WBTC): 50_000}
+
+
+def test_record_prices__same_token_from_two_oracles__each_oracle_keeps_its_own_price(journal):
+    journal.record_prices(ORACLE, {WETH: 2_000}, 100)
+
+    journal.record_prices(OTHER_ORACLE, {WETH: 3_000}, 101)
+
+    assert journal.last_prices() == {(ORACLE, WETH): 2_000, (OTHER_ORACLE, WETH): 3_000}
 
 
 def test_last_prices__never_recorded__empty(journal):
@@ -313,6 +323,43 @@ def test_clear_failures__after_a_streak__back_to_zero_and_counts_from_one(journa
     assert journal.count_failure() == 1
 
 
+def test_count_failure__a_vault_and_the_keeper__separate_streaks(journal):
+    journal.count_failure(VAULT_A)
+    journal.count_failure(VAULT_A)
+    journal.count_failure()
+
+    assert (journal.failures(VAULT_A), journal.failures(VAULT_B), journal.failures()) == (2, 0, 1)
+
+
+def test_clear_failures__one_vault__other_streaks_kept(journal):
+    journal.count_failure(VAULT_A)
+    journal.count_failure(VAULT_B)
+    journal.count_failure()
+
+    journal.clear_failures(VAULT_A)
+
+    assert (journal.failures(VAULT_A), journal.failures(VAULT_B), journal.failures()) == (0, 1, 1)
+
+
+def test_reset__one_vault__clears_its_streak_and_the_keepers_not_other_vaults(journal):
+    journal.count_failure(VAULT_A)
+    journal.count_failure(VAULT_B)
+    journal.count_failure()
+
+    journal.reset(VAULT_A)
+
+    assert (journal.failures(VAULT_A), journal.failures(VAULT_B), journal.failures()) == (0, 1, 0)
+
+
+def test_reset__all__clears_every_streak(journal):
+    journal.count_failure(VAULT_A)
+    journal.count_failure()
+
+    journal.reset()
+
+    assert (journal.failures(VAULT_A), journal.failures()) == (0, 0)
+
+
 # --- a file, reopened -----------------------------------------------------------------------------------------------
 
 
@@ -323,7 +370,7 @@ def test_journal__file_reopened__everything_kept(tmp_path):
     first.record_send(send("0x" + "02" * 32, intent.id, max_fee=23 * GWEI, block=103))
     first.set_status(record(first, "rebalance:b", nonce=5).id, "final")
     first.trip(GLOBAL, "3 failures in a row", 100)
-    first.record_prices({WETH: 2**70}, 100)
+    first.record_prices(ORACLE, {WETH: 2**70}, 100)
     first.count_failure()
     first.close()
 
@@ -335,7 +382,7 @@ def test_journal__file_reopened__everything_kept(tmp_path):
     assert reopened.max_live_nonce() == 4
     assert reopened.has_key("rebalance:b")
     assert reopened.breakers() == {GLOBAL: "3 failures in a row"}
-    assert reopened.last_prices() == {WETH: 2**70}
+    assert reopened.last_prices() == {(ORACLE, WETH): 2**70}
     assert reopened.failures() == 1
     reopened.close()
 

@@ -145,7 +145,7 @@ def band(config: PlannerConfig, target: int) -> int:
 
 
 def test_plan__balanced__no_trades_in_band():
-    result = plan(three(), PlannerConfig(), NOW)
+    result = plan(three(), PlannerConfig(slippage=50), NOW)
     assert result.trades == ()
     assert result.reason == "in band"
     assert result.nav == 1_000_000 * ONE
@@ -154,7 +154,7 @@ def test_plan__balanced__no_trades_in_band():
 
 
 def test_plan__weth_up_30_percent__sells_weth_for_usdc_then_wbtc():
-    result = plan(drifted(), PlannerConfig(), NOW)
+    result = plan(drifted(), PlannerConfig(slippage=50), NOW)
     nav = 1_090_000 * ONE
     assert result.nav == nav
     assert result.reason == "2 trades toward targets"
@@ -180,33 +180,33 @@ def test_plan__weth_up_30_percent__sells_weth_for_usdc_then_wbtc():
 
 
 def test_plan__rebalance_paused__no_trades():
-    result = plan(drifted(rebalance_paused=True), PlannerConfig(), NOW)
+    result = plan(drifted(rebalance_paused=True), PlannerConfig(slippage=50), NOW)
     assert (result.trades, result.reason, result.nav) == ((), "rebalance paused", 1_090_000 * ONE)
     assert len(result.rows) == 3
 
 
 def test_plan__rebalance_not_paused__trades():
-    assert len(plan(drifted(rebalance_paused=False), PlannerConfig(), NOW).trades) == 2
+    assert len(plan(drifted(rebalance_paused=False), PlannerConfig(slippage=50), NOW).trades) == 2
 
 
 def test_plan__oracle_refused_a_price__no_trades_no_rows():
-    result = plan(drifted(prices=()), PlannerConfig(), NOW)
+    result = plan(drifted(prices=()), PlannerConfig(slippage=50), NOW)
     assert (result.trades, result.rows, result.nav, result.reason) == ((), (), 0, "oracle refused a price")
 
 
 def test_plan__every_price_given__rows_for_each_component():
-    result = plan(drifted(), PlannerConfig(), NOW)
+    result = plan(drifted(), PlannerConfig(slippage=50), NOW)
     assert [row.token for row in result.rows] == [USDC, WETH, WBTC]
     assert all(isinstance(row, ComponentRow) for row in result.rows)
 
 
 def test_plan__no_supply__no_trades():
-    result = plan(drifted(supply=0, holdings=(0, 0, 0)), PlannerConfig(), NOW)
+    result = plan(drifted(supply=0, holdings=(0, 0, 0)), PlannerConfig(slippage=50), NOW)
     assert (result.trades, result.reason) == ((), "no supply")
 
 
 def test_plan__supply_but_zero_nav__no_trades():
-    result = plan(drifted(holdings=(0, 0, 0)), PlannerConfig(), NOW)
+    result = plan(drifted(holdings=(0, 0, 0)), PlannerConfig(slippage=50), NOW)
     assert (result.trades, result.reason, result.nav) == ((), "zero NAV", 0)
 
 
@@ -225,15 +225,15 @@ def test_plan__keeper_slippage_equal_to_policy__trades_at_that_slippage():
 
 def test_plan__cooling_down__trades_with_ready_at_cooldown_end():
     last = NOW - 600
-    result = plan(drifted(last_rebalance=last), PlannerConfig(), NOW)
+    result = plan(drifted(last_rebalance=last), PlannerConfig(slippage=50), NOW)
     assert len(result.trades) == 2
     assert result.ready_at == last + 3_600
-    assert result.reason == f"cooling down until {last + 3_600}; 2 trades toward targets"
+    assert result.reason == f"cooling down until 2023-11-14 23:03:20 UTC ({last + 3_600}); 2 trades toward targets"
 
 
 def test_plan__cooldown_over__ready_now():
     last = NOW - 3_600
-    result = plan(drifted(last_rebalance=last), PlannerConfig(), NOW)
+    result = plan(drifted(last_rebalance=last), PlannerConfig(slippage=50), NOW)
     assert (result.ready_at, result.reason) == (NOW, "2 trades toward targets")
 
 
@@ -241,7 +241,7 @@ def test_plan__cooldown_over__ready_now():
 
 
 def test_plan__max_trade_two_percent__each_trade_at_most_two_percent_of_nav():
-    result = plan(drifted(limits=replace(LIMITS, max_trade=200)), PlannerConfig(), NOW)
+    result = plan(drifted(limits=replace(LIMITS, max_trade=200)), PlannerConfig(slippage=50), NOW)
     nav = 1_090_000 * ONE
     first = result.trades[0]
     assert first.value_in * BPS <= nav * 200
@@ -253,7 +253,7 @@ def test_plan__max_trade_two_percent__each_trade_at_most_two_percent_of_nav():
 
 
 def test_plan__max_trade_ten_percent__trade_sized_by_the_deficit():
-    first = plan(drifted(limits=replace(LIMITS, max_trade=1_000)), PlannerConfig(), NOW).trades[0]
+    first = plan(drifted(limits=replace(LIMITS, max_trade=1_000)), PlannerConfig(slippage=50), NOW).trades[0]
     assert first.value_in > 21_800 * ONE
     assert first.value_in == 35_999_999_999_599_999_997_400
 
@@ -339,12 +339,12 @@ def test_plan__32_components_one_doubled__sells_it_into_the_rest():
     state = spread(usd, [18] * 32, [ONE] * 32)
     # T05's band is 20 % of 3.125 % = 62.5 bps ($2,062). Each other token is $312.50 under target, so 16 trades (the
     # default maximum) leave T05 $4,687 over, out of band ...
-    assert len(plan(state, PlannerConfig(), NOW).trades) == 16
+    assert len(plan(state, PlannerConfig(slippage=50), NOW).trades) == 16
     # ... and 25 leave it $1,875 over, inside: planning stops there, the other six still $312.50 (9 bps) under.
     result = plan(state, PlannerConfig(max_trades=32), NOW)
     assert len(result.trades) == 25 and all(t.sell == "0xT05" for t in result.trades)
     after = replace(state, holdings=tuple(final_holdings(state, result.trades)))
-    assert plan(after, PlannerConfig(), NOW).reason == "in band"
+    assert plan(after, PlannerConfig(slippage=50), NOW).reason == "in band"
 
 
 # ---- plan: bands ----------------------------------------------------------------------------------------------------
@@ -387,7 +387,7 @@ def test_plan__zero_target_held__sold_down_to_its_last_unit():
         {USDC: 4_000, WETH: 6_000, WBTC: 0},
         limits=replace(LIMITS, max_trade=BPS),
     )
-    result = plan(state, PlannerConfig(), NOW)
+    result = plan(state, PlannerConfig(slippage=50), NOW)
     assert [(t.sell, t.buy) for t in result.trades] == [(WBTC, WETH)]
     # WETH stops short of its target by its rounding margin ($1.2e-15), which leaves one WBTC unit ($0.0005) unsold.
     assert result.trades[0].amount_in == state.holdings[2] - 1
@@ -395,7 +395,7 @@ def test_plan__zero_target_held__sold_down_to_its_last_unit():
 
 def test_plan__zero_target_not_held__never_bought():
     state = basket({USDC: 400_000, WETH: 600_000, WBTC: 0}, {USDC: 5_000, WETH: 5_000, WBTC: 0})
-    result = plan(state, PlannerConfig(), NOW)
+    result = plan(state, PlannerConfig(slippage=50), NOW)
     assert result.trades and all(WBTC not in (t.sell, t.buy) for t in result.trades)
 
 
@@ -414,7 +414,7 @@ USDC_OVER = {USDC: 150_000, WETH: 110_000, WBTC: 40_000, LINK: 100_000}
 
 
 def test_plan__no_route__greedy_order_direct_paths():
-    result = plan(four(USDC_UNDER), PlannerConfig(), NOW)
+    result = plan(four(USDC_UNDER), PlannerConfig(slippage=50), NOW)
     assert [t.path for t in result.trades] == [(WETH, WBTC), (WETH, USDC)]
 
 
@@ -422,12 +422,12 @@ def test_plan__route_via_usdc__buys_of_usdc_first_others_routed_through_it():
     result = plan(four(USDC_UNDER), PlannerConfig(route_via=USDC), NOW)
     assert [t.path for t in result.trades] == [(WETH, USDC), (WETH, USDC, WBTC)]
     # Re-sized in the new order, the trades still come to the same totals (within a wei of rounding each).
-    unrouted = plan(four(USDC_UNDER), PlannerConfig(), NOW)
+    unrouted = plan(four(USDC_UNDER), PlannerConfig(slippage=50), NOW)
     assert sum(t.amount_in for t in result.trades) == sum(t.amount_in for t in unrouted.trades)
 
 
 def test_plan__no_route__sells_of_usdc_first_when_largest():
-    result = plan(four(USDC_OVER), PlannerConfig(), NOW)
+    result = plan(four(USDC_OVER), PlannerConfig(slippage=50), NOW)
     assert [t.path for t in result.trades] == [(USDC, WBTC), (WETH, WBTC)]
 
 
@@ -447,8 +447,8 @@ def test_plan__route_via_not_a_component__every_path_through_it():
 
 
 def test_plan__max_trades_one__only_the_first_trade():
-    result = plan(drifted(), PlannerConfig(max_trades=1), NOW)
-    assert result.trades == plan(drifted(), PlannerConfig(), NOW).trades[:1]
+    result = plan(drifted(), PlannerConfig(max_trades=1, slippage=50), NOW)
+    assert result.trades == plan(drifted(), PlannerConfig(slippage=50), NOW).trades[:1]
     assert result.reason == "1 trade toward targets"
 
 
@@ -467,8 +467,15 @@ def test_planner_config__field_out_of_range__raises(field, value):
     assert isinstance(raised.value, ConfigError)  # so the CLI reports it as a one-line settings error
 
 
-def test_planner_config__defaults__accepted():
-    assert PlannerConfig().slippage == 50
+def test_planner_config__defaults__slippage_left_to_the_policy():
+    assert PlannerConfig().slippage is None
+
+
+def test_plan__no_keeper_slippage__min_out_at_the_policys_max_slippage():
+    first = plan(drifted(), PlannerConfig(), NOW).trades[0]
+
+    floor_value = -(-first.value_in * (BPS - LIMITS.max_slippage) // BPS)  # 99 %: the policy's 100 bps
+    assert first.min_out == -(-floor_value * 10**6 // PRICES[USDC])
 
 
 # ---- properties ----------------------------------------------------------------------------------------------------
@@ -559,7 +566,8 @@ def check_trade_rules(state: VaultState, config: PlannerConfig, trade, holdings:
     quote_out = oracle_value(trade.min_out, state.prices[b], state.decimals[b])
     assert trade.amount_in > 0 and quote_in == trade.value_in
     assert quote_out * BPS >= quote_in * (BPS - limits.max_slippage)
-    assert quote_out * BPS >= quote_in * (BPS - config.slippage)
+    slippage = limits.max_slippage if config.slippage is None else config.slippage  # None: the policy's own
+    assert quote_out * BPS >= quote_in * (BPS - slippage)
     # 3. size
     assert quote_in * BPS <= nav * limits.max_trade
     assert config.max_trade_value == 0 or quote_in <= config.max_trade_value
@@ -579,7 +587,7 @@ def check_trade_rules(state: VaultState, config: PlannerConfig, trade, holdings:
 
 
 @given(case=cases())
-@example(case=(drifted(), PlannerConfig()))
+@example(case=(drifted(), PlannerConfig(slippage=50)))
 @example(case=(four(USDC_UNDER), PlannerConfig(route_via=USDC)))
 @example(case=(drifted(limits=replace(LIMITS, max_trade=200)), PlannerConfig(max_trade_value=3_000 * ONE)))
 @example(case=(COARSE, PlannerConfig(min_trade_value=0, slippage=100)))
@@ -610,7 +618,7 @@ def drift(state: VaultState, holdings: list[int], i: int) -> tuple[int, int, int
 
 
 @given(case=cases())
-@example(case=(drifted(), PlannerConfig()))
+@example(case=(drifted(), PlannerConfig(slippage=50)))
 @example(case=(COARSE, PlannerConfig(min_trade_value=0, slippage=100)))
 @example(case=(FINEST, PlannerConfig(min_trade_value=0, slippage=0, abs_band=0)))
 def test_plan__any_state__each_trade_moves_both_legs_toward_target_never_past(case):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from keeper.deployment import Deployment, save_deployment
 from keeper.errors import ConfigError
 from keeper.planner import PlannerConfig, PlannerConfigError
 from keeper.settings import GWEI, USD, checksum, load_settings
@@ -15,6 +16,16 @@ LENS_CHECKSUMMED = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 VAULT = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"
 VAULT_CHECKSUMMED = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
 NOT_AN_ADDRESS = "0x12345"
+USDC_ADDRESS = "0x" + "0A" * 20
+ADDRESS = "0x" + "0B" * 20
+
+
+def deployment(**fields) -> Deployment:
+    """A deployment file's content with every address the same placeholder, and `fields` on top."""
+    return Deployment(
+        network="ethereum:local", chain_id=31337, deployer=ADDRESS, oracle_router=ADDRESS, vault_blueprint=ADDRESS,
+        policy_blueprint=ADDRESS, factory=ADDRESS, lens=ADDRESS, adapters={"uniswap_v2": ADDRESS}, **fields,
+    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +46,7 @@ def test_load_settings__nothing_set__documented_defaults():
     assert (settings.max_fee, settings.priority_fee, settings.gas_margin) == (200 * GWEI, 1 * GWEI, 2_000)
     assert (settings.stuck_blocks, settings.confirmations) == (3, 2)
     assert (settings.max_price_jump, settings.max_failures) == (2_500, 3)
-    assert (settings.min_trade_value, settings.max_trade_value, settings.slippage) == (10 * USD, 0, 50)
+    assert (settings.min_trade_value, settings.max_trade_value, settings.slippage) == (10 * USD, 0, None)
     assert (settings.metrics_port, settings.strategy) == (0, "governance")
 
 
@@ -77,8 +88,7 @@ def test_load_settings__override_is_none__environment_kept(monkeypatch):
 # --- addresses ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("field, named", [("lens", "lens"), ("factory", "factory"), ("adapter", "adapter"),
-                                          ("route_via", "route-via")])  # fmt: skip
+@pytest.mark.parametrize("field, named", [("lens", "lens"), ("factory", "factory"), ("adapter", "adapter")])
 def test_load_settings__bad_address__config_error_naming_the_setting(field, named):
     expected = rf"^{named} '{NOT_AN_ADDRESS}' is not an Ethereum address \(0x followed by 40 hex digits\)$"
 
@@ -92,10 +102,24 @@ def test_load_settings__lowercase_address__checksummed(field):
 
 
 def test_load_settings__bad_address_in_environment__config_error_naming_the_setting(monkeypatch):
-    monkeypatch.setenv("KEEPER_ROUTE_VIA", "weth")
+    monkeypatch.setenv("KEEPER_ROUTE_VIA", "0xweth")
 
-    with pytest.raises(ConfigError, match=r"^route-via 'weth' is not an Ethereum address"):
+    with pytest.raises(ConfigError, match=r"^route-via '0xweth' is neither an Ethereum address nor a token symbol"):
         load_settings()
+
+
+def test_load_settings__route_via_symbol_without_deployment__kept_for_the_cycle_to_resolve(monkeypatch):
+    monkeypatch.setenv("KEEPER_ROUTE_VIA", "USDC")
+
+    assert load_settings().route_via == "USDC"
+    assert load_settings().planner_config().route_via is None  # the planner takes addresses only
+
+
+def test_load_settings__route_via_symbol_in_the_deployment__resolved_to_its_address(tmp_path):
+    path = tmp_path / "local.json"
+    save_deployment(deployment(tokens={"USDC": USDC_ADDRESS}), path)
+
+    assert load_settings(deployment=path, route_via="usdc").route_via == checksum(USDC_ADDRESS)
 
 
 def test_load_settings__vaults__each_checksummed_in_order():
