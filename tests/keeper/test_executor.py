@@ -230,6 +230,10 @@ class FakeRpc:
         self.batches: list[list[tuple[str, list]]] = []
         self.calls: list[tuple[str, list]] = []
         self.round_trips = 0
+        # When set, every broadcast is checked against this journal at the moment it arrives: bytes the journal
+        # does not already hold land in `unjournaled` (a keeper killed right after would not know it sent them).
+        self.journal: Journal | None = None
+        self.unjournaled: list[str] = []
 
     def batch(self, requests: list[tuple[str, list]]) -> list:
         self.round_trips += 1
@@ -261,10 +265,16 @@ class FakeRpc:
                 return RpcError(method, -32000, self.receipt_error)
             return self.receipts.get(params[0])
         if method == "eth_sendRawTransaction":
+            if self.journal is not None and not self._journaled(params[0]):
+                self.unjournaled.append(params[0])
             self.broadcast.append(params[0])
             refusal = self.refusals.get(decode_raw(params[0])["nonce"])
             return RpcError(method, -32000, refusal) if refusal else "0x" + keccak(hexstr=params[0]).hex()
         raise AssertionError(f"unexpected {method}")
+
+
+    def _journaled(self, raw: str) -> bool:
+        return any(send.raw == raw for intent in self.journal.intents() for send in self.journal.sends(intent.id))
 
 
 def receipt(block: int, status: int = 1, gas_used: int = 150_000, price: int = 11 * GWEI) -> dict:
@@ -830,3 +840,58 @@ def test_reconcile__filler_mined_and_confirmed__cancelled_not_final(executor, no
 
     assert journal.intent(filler.id).status == "cancelled"
     assert metrics.value("keeper_trades_total", outcome="mined") == 0
+
+
+# --- the journal holds every byte before it is broadcast -------------------------------------------------------------
+
+
+def first_sends(executor, node):
+    executor.submit([order_a(), order_b()], head(100))
+
+
+def resends(executor, node):
+    executor.submit([order_a()], head(100))
+    executor.reconcile(head(101))  # unmined, not yet stuck: the same bytes again
+
+
+def replacements(executor, node):
+    executor.submit([order_a()], head(100))
+    executor.reconcile(head(103))  # stuck: same nonce, fees +12.5 %
+
+
+def cancels(executor, node):
+    executor.submit([order_a()], head(100))
+    node.reverts[CALL_A] = revert_data("rebalance_policy: paused")
+    executor.reconcile(head(103))  # stuck and no longer simulates: a 0-value self-transfer
+
+
+def fillers(executor, node):
+    node.refusals[0] = "insufficient funds for gas * price + value"
+    executor.submit([order_a(), order_b()], head(100))  # nonce 0 refused, nonce 1 live above a hole
+    del node.refusals[0]
+    executor.reconcile(head(101))
+
+
+@pytest.mark.parametrize("path", [first_sends, resends, replacements, cancels, fillers])
+def test_broadcast__every_path__node_only_ever_receives_bytes_the_journal_already_holds(executor, node, journal,
+                                                                                        path):  # fmt: skip
+    node.journal = journal
+
+    path(executor, node)
+
+    assert node.broadcast and node.unjournaled == []
+
+
+def test_broadcast__journal_written_after_sending__caught_by_the_checking_node(executor, node, journal, monkeypatch):
+    """The check above can fail: an executor that broadcasts first and journals after is caught."""
+    node.journal = journal
+    record_intent = journal.record_intent
+
+    def broadcast_then_journal(**fields):
+        node.batch([("eth_sendRawTransaction", [fields["send"].raw])])
+        return record_intent(**fields)
+
+    monkeypatch.setattr(journal, "record_intent", broadcast_then_journal)
+    executor.submit([order_a()], head(100))
+
+    assert len(node.unjournaled) == 1

@@ -2,6 +2,7 @@
 `serve` exposes them over HTTP."""
 
 import requests
+from prometheus_client import generate_latest
 from fixtures.anvil import free_port
 
 from keeper.metrics import Metrics
@@ -76,3 +77,12 @@ def test_serve__free_port__answers_metrics_over_http():
 
     assert answer.status_code == 200
     assert "keeper_cycles_total 7.0" in answer.text.splitlines()
+
+
+def test_metrics__fresh_keeper__trade_breaker_and_failed_cycle_series_exposed_at_zero():
+    exposed = generate_latest(Metrics().registry).decode().splitlines()
+
+    for outcome in ("sent", "mined", "failed", "skipped", "replaced", "cancelled", "stuck"):
+        assert f'keeper_trades_total{{outcome="{outcome}"}} 0.0' in exposed
+    assert 'keeper_breaker_tripped{scope="global"} 0.0' in exposed
+    assert "keeper_cycles_failed_total 0.0" in exposed

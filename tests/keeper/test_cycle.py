@@ -1,0 +1,410 @@
+"""keeper.cycle.Keeper against a scripted node (no chain): which vaults it serves in a permissionless factory, whose
+failures count where, whose prices its breakers compare, how it routes and quotes, and what the operator reads.
+
+The node answers `VaultLens.state` and `VaultLens.access` from plain Python vaults, `UniswapV2Adapter.quote` from a
+table of paths, and simulates `rebalance` by a per-vault revert reason; it records every request it was sent."""
+
+import logging
+from dataclasses import dataclass, field
+
+import pytest
+from eth_abi import decode, encode
+from eth_utils import keccak, to_checksum_address
+
+from keeper import abi
+from keeper.chain import Chain
+from keeper.cycle import Keeper
+from keeper.errors import RpcError
+from keeper.executor import Executor, SendPolicy
+from keeper.journal import GLOBAL, Journal
+from keeper.metrics import Metrics
+from keeper.settings import load_settings
+from keeper.signer import SignedTx
+
+ONE = 10**18
+GWEI = 10**9
+NOW = 1_700_000_000
+BLOCK = 1_000
+
+
+def address(n: int) -> str:
+    return to_checksum_address(f"0x{n:040x}")
+
+
+LENS, ADAPTER, KEEPER = address(0x1E45), address(0xADA), address(0xCEE)
+STRANGER = address(0xBAD)
+USDC, WETH, WBTC, UNI, MKR = address(0x05DC), address(0x0E7), address(0x0B7C), address(0x0111), address(0x0222)
+ORACLE, OTHER_ORACLE = address(0x0AC1), address(0x0AC2)
+SYMBOLS = {USDC: "USDC", WETH: "WETH", WBTC: "WBTC", UNI: "UNI", MKR: "MKR"}
+DECIMALS = {USDC: 6, WETH: 18, WBTC: 8, UNI: 18, MKR: 18}
+PRICES = {USDC: ONE, WETH: 2_000 * ONE, WBTC: 50_000 * ONE, UNI: 8 * ONE, MKR: 1_500 * ONE}
+# max_slippage 1 %, max_trade 20 %, max_nav_loss 0.5 %, tolerance, cooldown 1 h, step, period, loss budget 2 %
+LIMITS = (100, 2_000, 50, 50, 3_600, 500, 7 * 86_400, 200)
+
+
+@dataclass
+class FakeVault:
+    """One vault as the lens reports it: $1M at 40/30/30 in `tokens`, priced by `prices` from `oracle`."""
+
+    address: str
+    tokens: tuple[str, ...] = (USDC, WETH, WBTC)
+    usd: tuple[int, ...] = (400_000, 300_000, 300_000)  # value held at PRICES
+    targets: tuple[int, ...] = (4_000, 3_000, 3_000)
+    prices: dict[str, int] = field(default_factory=lambda: dict(PRICES))
+    oracle: str = ORACLE
+    keepers: tuple[str, ...] = (KEEPER,)
+    strategist: str = address(0)
+    adapters: tuple[str, ...] = (ADAPTER,)
+    hops: tuple[str, ...] = ()
+    simulation_revert: str | None = None  # the reason `rebalance` reverts with, if it does
+    symbol: str = "KIDX"
+
+    def state(self) -> tuple:
+        holdings = [v * 10 ** DECIMALS[t] * ONE // PRICES[t] for t, v in zip(self.tokens, self.usd, strict=True)]
+        n = len(self.tokens)
+        return (
+            self.address, address(0x9000 + int(self.address, 16) % 0x1000), list(self.tokens), holdings, holdings,
+            list(self.targets), [0] * n, [10_000] * n, [self.prices[t] for t in self.tokens],
+            [DECIMALS[t] for t in self.tokens], [address(0xF000 + i) for i in range(n)], ONE, LIMITS,
+            NOW - 7_200, 0, False, False, self.oracle, NOW,
+        )  # fmt: skip
+
+    def access(self, account: str, adapter: str) -> tuple:
+        return (account in self.keepers, account == self.strategist, adapter in self.adapters, list(self.hops), [], b"")
+
+    def drift(self, token: str, price: int) -> "FakeVault":
+        """The oracle now prices `token` at `price` (its holdings unchanged): the vault is out of band."""
+        self.prices[token] = price
+        return self
+
+
+class FakeSigner:
+    """Signs nothing: raw is the calldata with the nonce, hashed for the transaction hash."""
+
+    address = KEEPER
+
+    def sign(self, *, to: str, data: str, nonce: int, gas: int, max_fee: int, priority_fee: int) -> SignedTx:
+        raw = "0x" + f"{nonce:08x}" + to[2:].lower() + data.removeprefix("0x")
+        return SignedTx(raw=raw, tx_hash="0x" + keccak(hexstr=raw).hex())
+
+
+class ScriptedNode:
+    """Answers the requests a keeper cycle makes; `quotes[path]` is what `quote(amount, path)` returns per 1e18 of
+    input value (None: no pool), so a test states a route's price without knowing the amount planned."""
+
+    def __init__(self, vaults: list[FakeVault]):
+        self.vaults = {v.address: v for v in vaults}
+        # The pools sit at the oracle's prices (arbitraged), so a rate of 10,000 bps is a fill at the oracle price.
+        self.pool_prices = {token: price for v in vaults for token, price in v.prices.items()}
+        self.quotes: dict[tuple[str, ...], int | None] = {}  # path -> output per input at the oracle rate, in bps
+        self.requests: list[tuple[str, list]] = []
+        self.broadcast: list[str] = []
+        self.round_trips = 0
+        self.nonce = 0
+
+    def call(self, method: str, params: list):
+        self.round_trips += 1
+        answer = self._answer(method, params)
+        if isinstance(answer, RpcError):
+            raise answer
+        return answer
+
+    def batch(self, requests: list[tuple[str, list]]) -> list:
+        self.round_trips += 1
+        return [self._answer(method, params) for method, params in requests]
+
+    def calls_to(self, vault: str) -> list[str]:
+        """Simulations and estimates of `vault`'s rebalance this node was asked for."""
+        rebalance = "0x" + abi.VAULT_REBALANCE.selector.hex()
+        return [
+            m for m, p in self.requests
+            if m in ("eth_call", "eth_estimateGas") and p[0]["to"] == vault and p[0]["data"].startswith(rebalance)
+        ]  # fmt: skip
+
+    def _answer(self, method: str, params: list):
+        self.requests.append((method, params))
+        if method == "eth_getBlockByNumber":
+            return {"number": hex(BLOCK), "timestamp": hex(NOW), "baseFeePerGas": hex(GWEI), "hash": "0x" + "ab" * 32}
+        if method == "eth_chainId":
+            return "0x7a69"
+        if method == "eth_getCode":
+            return "0x6000"
+        if method == "eth_getTransactionCount":
+            return hex(self.nonce)
+        if method == "eth_getTransactionReceipt":
+            return None  # nothing this node was sent is ever mined: the trade stays in flight
+        if method == "eth_sendRawTransaction":
+            self.broadcast.append(params[0])
+            self.nonce += 1
+            return "0x" + keccak(hexstr=params[0]).hex()
+        call = params[0]
+        data = bytes.fromhex(call["data"].removeprefix("0x"))
+        selector, args = data[:4], data[4:]
+        if call["to"] == LENS and selector == abi.LENS_STATE.selector:
+            (vault,) = decode(["address"], args)
+            return "0x" + encode([abi.VAULT_STATE], [self.vaults[to_checksum_address(vault)].state()]).hex()
+        if call["to"] == LENS and selector == abi.LENS_ACCESS.selector:
+            vault, account, adapter = (to_checksum_address(a) for a in decode(["address"] * 3, args))
+            return "0x" + encode([abi.ACCESS], [self.vaults[vault].access(account, adapter)]).hex()
+        if call["to"] == ADAPTER and selector == abi.ADAPTER_QUOTE.selector:
+            amount, route = decode(["uint256", "bytes"], args)
+            path = tuple(to_checksum_address(t) for t in decode(["address[]"], route)[0])
+            rate = self.quotes.get(path, self.quotes.get("*"))
+            if rate is None:
+                return RpcError(method, 3, "execution reverted", None)
+            value = amount * self.pool_prices[path[0]] // 10 ** DECIMALS[path[0]] * rate // 10_000
+            return "0x" + encode(["uint256"], [value * 10 ** DECIMALS[path[-1]] // self.pool_prices[path[-1]]]).hex()
+        if selector == abi.TOKEN_SYMBOL.selector:
+            token = call["to"]
+            symbol = SYMBOLS.get(token) or (self.vaults[token].symbol if token in self.vaults else None)
+            return "0x" + encode(["string"], [symbol]).hex() if symbol else RpcError(method, 3, "no symbol", None)
+        if call["to"] in self.vaults:  # a rebalance simulated or estimated
+            reason = self.vaults[call["to"]].simulation_revert
+            if reason is not None:
+                return RpcError(method, 3, "execution reverted", "0x08c379a0" + encode(["string"], [reason]).hex())
+            return "0x" if method == "eth_call" else hex(400_000)
+        raise AssertionError(f"unexpected {method} {params}")
+
+
+def make_keeper(node: ScriptedNode, journal: Journal, sign: bool = True, **overrides) -> Keeper:
+    settings = load_settings(lens=LENS, vaults=list(node.vaults), adapter=ADAPTER, confirmations=1, **overrides)
+    chain = Chain(node, LENS, vaults=list(node.vaults))
+    metrics = Metrics()
+    policy = SendPolicy(max_fee=100 * GWEI, priority_fee=GWEI, gas_margin=2_000, stuck_blocks=3, confirmations=1,
+                        max_failures=3)  # fmt: skip
+    executor = Executor(node, FakeSigner(), journal, policy, metrics) if sign else None
+    return Keeper(settings, chain, journal, metrics, executor)
+
+
+@pytest.fixture
+def journal():
+    j = Journal(":memory:")
+    yield j
+    j.close()
+
+
+def honest(n: int = 1) -> FakeVault:
+    """A vault this keeper serves, with WETH 30 % up: it has a trade to make."""
+    return FakeVault(address(0xA000 + n)).drift(WETH, 2_600 * ONE)
+
+
+def sent_vaults(node: ScriptedNode) -> list[str]:
+    """The vaults whose trades were broadcast, once each (an unmined trade is re-sent every cycle), in order."""
+    return list(dict.fromkeys(to_checksum_address("0x" + raw[10:50]) for raw in node.broadcast))
+
+
+# --- 1. a stranger's vault cannot stop the keeper -------------------------------------------------------------------
+
+
+def test_cycle__three_strangers_vaults_not_listing_the_keeper__not_simulated_and_the_victim_is_traded(journal):
+    strangers = [FakeVault(address(0xB000 + i), keepers=(STRANGER,)).drift(WETH, 2_600 * ONE) for i in range(3)]
+    victim = honest()
+    node = ScriptedNode([*strangers, victim])
+    node.quotes["*"] = 9_970
+    keeper = make_keeper(node, journal)
+
+    reports = [keeper.cycle() for _ in range(3)]
+
+    assert all(node.calls_to(s.address) == [] for s in strangers)
+    assert all("not served" in reports[0].skipped[s.address] for s in strangers)
+    assert sent_vaults(node) == [victim.address]
+    assert journal.breakers() == {} and journal.failures() == 0
+
+
+def test_cycle__vault_whose_policy_does_not_allow_the_adapter__skipped_naming_it_never_simulated(journal):
+    vault = FakeVault(address(0xB001), adapters=(address(0xE41),)).drift(WETH, 2_600 * ONE)
+    node = ScriptedNode([vault])
+    node.quotes["*"] = 9_970
+
+    report = make_keeper(node, journal).cycle()
+
+    assert report.skipped[vault.address] == f"not served: the vault's policy does not allow adapter {ADAPTER}"
+    assert node.calls_to(vault.address) == [] and node.broadcast == []
+
+
+def test_cycle__stranger_lists_the_keeper_but_never_simulates__only_its_breaker_trips_others_keep_trading(journal):
+    hostile = FakeVault(address(0xB002), simulation_revert="mock: balanceOf burns gas").drift(WETH, 2_600 * ONE)
+    victims = [honest(i) for i in range(4)]
+    node = ScriptedNode([hostile, *victims[:1]])
+    node.quotes["*"] = 9_970
+    keeper = make_keeper(node, journal)
+
+    for victim in victims:  # each cycle a new honest vault appears beside the hostile one
+        node.vaults[victim.address] = victim
+        keeper.chain._vaults = list(node.vaults)
+        keeper.cycle()
+
+    assert list(journal.breakers()) == [hostile.address]
+    assert "mock: balanceOf burns gas" in journal.breakers()[hostile.address]
+    assert journal.failures() == 0
+    assert sent_vaults(node) == [v.address for v in victims]
+    assert len(node.calls_to(hostile.address)) == 2 * 3  # eth_call + estimate, three cycles, then its breaker holds
+
+
+def test_cycle__strategist_keeper__never_asks_the_strategy_about_a_strangers_vault(journal):
+    mine = FakeVault(address(0xA001), strategist=KEEPER)
+    theirs = FakeVault(address(0xB003), strategist=STRANGER, keepers=(STRANGER,))
+    node = ScriptedNode([mine, theirs])
+    keeper = make_keeper(node, journal)
+    asked = []
+
+    class Strategist:
+        def order(self, state, now):
+            asked.append(state.vault)
+
+    keeper.strategist = Strategist()
+    keeper.cycle()
+
+    assert asked == [mine.address]
+
+
+def test_cycle__watching_without_an_account__reads_no_access_and_plans_every_vault(journal):
+    vault = FakeVault(address(0xB004), keepers=(STRANGER,)).drift(WETH, 2_600 * ONE)
+    node = ScriptedNode([vault])
+
+    report = make_keeper(node, journal, sign=False).cycle()
+
+    assert vault.address in report.plans and report.plans[vault.address].trades
+    assert report.skipped[vault.address] == "no signer: watching only"
+    assert not any(abi.LENS_ACCESS.selector.hex() in str(p) for m, p in node.requests if m == "eth_call")
+
+
+# --- 2. a vault's breaker depends only on its own oracle ------------------------------------------------------------
+
+
+def test_cycle__stranger_oracle_walks_weth_up_in_steps__honest_vault_on_another_oracle_not_tripped(journal):
+    mine = FakeVault(address(0xA001))  # WETH at $2,000 from ORACLE, unchanged throughout
+    # A vault with its own oracle that even lists this keeper (anyone may), so its prices are checked too.
+    theirs = FakeVault(address(0xB005), oracle=OTHER_ORACLE, adapters=()).drift(WETH, 2_400 * ONE)
+    node = ScriptedNode([mine, theirs])
+    keeper = make_keeper(node, journal)
+
+    keeper.cycle()
+    theirs.prices[WETH] = 3_000 * ONE  # +25 %: within the limit, step by step
+    keeper.cycle()
+    keeper.cycle()
+
+    assert journal.breakers() == {}
+    assert journal.last_prices()[(ORACLE, WETH)] == 2_000 * ONE
+    assert journal.last_prices()[(OTHER_ORACLE, WETH)] == 3_000 * ONE
+
+
+def test_cycle__vaults_sharing_an_oracle_and_a_jump__both_tripped_with_symbol_and_dollars(journal, caplog):
+    first, second = FakeVault(address(0xA001)), FakeVault(address(0xA002))
+    node = ScriptedNode([first, second])
+    keeper = make_keeper(node, journal)
+    keeper.cycle()
+
+    first.prices[WETH] = second.prices[WETH] = 2_600 * ONE
+    with caplog.at_level(logging.CRITICAL, logger="keeper"):
+        keeper.cycle()
+
+    assert set(journal.breakers()) == {first.address, second.address}
+    assert journal.breakers()[first.address] == (
+        "oracle price of WETH moved +3,000 bps since the keeper last saw it ($2,000.00 -> $2,600.00; limit 2,500 bps)"
+    )
+    assert f"breaker tripped for KIDX {first.address[:6]}…{first.address[-4:]}" in caplog.text
+
+
+# --- 3. routes and slippage from the vault's policy, quoted before anything is simulated ----------------------------
+
+
+def test_cycle__no_direct_pool__routes_through_the_hop_the_policy_allows(journal):
+    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC), hops=(USDC,)).drift(UNI, 10 * ONE)
+    node = ScriptedNode([vault])
+    node.quotes = {(UNI, USDC, MKR): 9_940, (UNI, USDC, WBTC): 9_940}  # two 0.3 % pool fees; no direct pools
+
+    report = make_keeper(node, journal).cycle()
+
+    (order,) = report.orders
+    (call,) = [decode(list(abi.VAULT_REBALANCE.inputs), bytes.fromhex(order.calldata[10:]))]
+    assert tuple(to_checksum_address(t) for t in decode(["address[]"], call[5])[0])[1] == USDC
+    assert sent_vaults(node) == [vault.address]
+
+
+def test_cycle__default_slippage__min_out_at_the_policys_max_slippage_so_two_pool_fees_fit(journal):
+    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC), hops=(USDC,)).drift(UNI, 10 * ONE)
+    node = ScriptedNode([vault])
+    node.quotes = {(UNI, USDC, MKR): 9_940, (UNI, USDC, WBTC): 9_940}
+
+    (order,) = make_keeper(node, journal).cycle().orders
+
+    _, buy, _, min_out, _, _ = decode(list(abi.VAULT_REBALANCE.inputs), bytes.fromhex(order.calldata[10:]))
+    buy = to_checksum_address(buy)
+    worth = min_out * vault.prices[buy] // 10 ** DECIMALS[buy]
+    one_less = (min_out - 1) * vault.prices[buy] // 10 ** DECIMALS[buy]
+    assert worth * 10_000 >= order.value_in * 9_900 > one_less * 10_000  # the fewest units worth 99 %: 100 bps
+
+
+def test_cycle__route_via_symbol__resolved_among_the_vaults_tokens_and_quoted(journal):
+    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, USDC)).drift(UNI, 10 * ONE)
+    node = ScriptedNode([vault])
+    node.quotes = {(UNI, USDC, MKR): 9_940, (UNI, USDC): 9_970}
+
+    report = make_keeper(node, journal, route_via="USDC").cycle()
+
+    (order,) = report.orders  # UNI -> MKR (the most underweight); only the route through USDC has pools
+    assert " UNI -> MKR via UNI -> USDC -> MKR, " in order.description
+
+
+def test_cycle__best_quote_below_min_out__skipped_in_words_not_simulated_and_no_failure(journal):
+    vault = honest()
+    node = ScriptedNode([vault])
+    node.quotes["*"] = 9_800  # 2 % below the oracle: a pool out of line, or a sandwich being set up
+
+    report = make_keeper(node, journal, slippage=50).cycle()
+
+    reason = report.skipped[vault.address]
+    assert reason.startswith("best quote ") and " is below min_out " in reason and "USDC" in reason
+    assert node.calls_to(vault.address) == [] and node.broadcast == []
+    assert journal.failures(vault.address) == 0 and journal.failures() == 0
+
+
+def test_cycle__no_pool_on_any_route__skipped_naming_the_pair(journal):
+    vault = honest()
+    node = ScriptedNode([vault])
+
+    report = make_keeper(node, journal).cycle()
+
+    assert report.skipped[vault.address] == "no pool quotes WETH -> USDC on any allowed route"
+
+
+# --- 5. what the operator reads --------------------------------------------------------------------------------------
+
+
+def test_cycle__trade_sent__logged_with_vault_symbols_amounts_min_out_quote_and_tx_hash(journal, caplog):
+    vault = honest()
+    node = ScriptedNode([vault])
+    node.quotes["*"] = 9_970
+
+    with caplog.at_level(logging.INFO, logger="keeper"):
+        make_keeper(node, journal).cycle()
+
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sent ")]
+    tx_hash = "0x" + keccak(hexstr=node.broadcast[0]).hex()
+    assert line.startswith(f"sent KIDX {vault.address[:6]}…{vault.address[-4:]}: sell ")
+    assert " WETH -> USDC via WETH -> USDC, min_out " in line and " USDC, quote " in line
+    assert line.endswith(f", nonce 0, tx {tx_hash}")
+    assert "e+" not in line and "0x" + "0" * 36 not in line
+
+
+def test_cycle__cooling_down__reason_gives_a_utc_date_time():
+    vault = honest()
+    vault_state = list(vault.state())
+    node = ScriptedNode([vault])
+    vault.state = lambda: (*vault_state[:13], NOW - 600, *vault_state[14:])  # traded 10 minutes ago
+
+    report = make_keeper(node, Journal(":memory:")).cycle()
+
+    assert report.skipped[vault.address].startswith("cooling down until 2023-11-14 23:03:20 UTC (1700003000); ")
+
+
+def test_cycle__node_fails__counted_in_cycles_failed(journal):
+    node = ScriptedNode([honest()])
+    keeper = make_keeper(node, journal)
+    node._answer = lambda method, params: (_ for _ in ()).throw(RpcError(method, -32000, "node is syncing"))
+
+    with pytest.raises(RpcError):
+        keeper.cycle()
+
+    assert keeper.metrics.value("keeper_cycles_failed_total") == 1
