@@ -12,13 +12,13 @@ from collections.abc import Callable
 import click
 
 from keeper.backtest import format_results, load_prices, run_backtest
-from keeper.chain import Chain
 from keeper.cycle import CycleReport, Keeper, build
 from keeper.errors import KeeperError
 from keeper.journal import GLOBAL, Journal
+from keeper.logs import configure_logging
 from keeper.planner import Plan, plan
 from keeper.settings import Settings, load_settings
-from keeper.state import ONE, VaultState
+from keeper.state import VaultState, amount_text, usd_text, utc
 from keeper.strategies import STRATEGIES, make_strategy
 
 log = logging.getLogger("keeper")
@@ -50,7 +50,8 @@ def settings_from(**options) -> Settings:
 @click.option("-v", "--verbose", is_flag=True, help="Log every decision, not only trades and alerts.")
 def main(verbose: bool) -> None:
     """Watch index vaults and rebalance them toward their targets, within the bounds their policies enforce."""
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # Only the keeper's own logger: a root handler would print every ape line a second time.
+    configure_logging(verbose)
 
 
 @main.command("plan")
@@ -63,7 +64,7 @@ def plan_command(**options) -> None:
         report = keeper.cycle()
         for vault, vault_plan in report.plans.items():
             state = report.states[vault]
-            click.echo(format_plan(vault_plan, state, _symbols(keeper.chain, state)))
+            click.echo(format_plan(vault_plan, state, keeper.chain.symbol_map([vault, *state.tokens])))
         for vault, reason in report.skipped.items():
             if vault not in report.plans:
                 click.echo(f"{vault}: {reason}")
@@ -99,8 +100,8 @@ def run_loop(keeper: Keeper, cycles: int | None, interval: float, stop: threadin
             report = keeper.cycle()
             done += 1
             log.info(summary(report))
-        except KeeperError as error:
-            log.error("cycle failed, retrying next interval: %s", error)
+        except KeeperError as error:  # the node went away, or answered nonsense: the next cycle starts afresh
+            log.error("cycle failed, retrying in %.0f s: %s", interval, error)
         if cycles is None or attempts < cycles:
             stop.wait(interval)
     return done
@@ -168,22 +169,30 @@ def backtest_command(prices_csv: str, names: tuple[str, ...], every_days: int, f
 
 
 def summary(report: CycleReport) -> str:
+    """One line per cycle: what it did, and why nothing else (the commonest reasons for skipping, counted)."""
+    reasons: dict[str, int] = {}
+    for reason in report.skipped.values():
+        short = reason.split(":")[0] if reason.startswith(("not served", "breaker", "cooling down")) else reason
+        reasons[short] = reasons.get(short, 0) + 1
+    why = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
     return (
-        f"block {report.head.number}: {len(report.plans)} vaults planned, {len(report.sent)} sent, "
-        f"{len(report.skipped)} skipped, {report.round_trips} round trips"
+        f"block {report.head.number} ({utc(report.head.timestamp)}): {len(report.states)} vaults read, "
+        f"{len(report.plans)} planned, {len(report.sent)} sent, {len(report.skipped)} skipped"
+        f"{f' ({why})' if why else ''}, {report.round_trips} round trips"
     )
 
 
 def usd(value: int) -> str:
-    return f"${value / ONE:,.2f}"
+    return usd_text(value)
 
 
 def amount(raw: int, decimals: int) -> str:
-    return f"{raw / 10**decimals:,.6g}"
+    return amount_text(raw, decimals)
 
 
 def format_plan(vault_plan: Plan, state: VaultState, symbols: dict[str, str]) -> str:
-    lines = [f"vault {vault_plan.vault}  NAV {usd(vault_plan.nav)}  — {vault_plan.reason}"]
+    lines = [f"vault {vault_plan.vault} ({symbols.get(vault_plan.vault, '?')})  NAV {usd(vault_plan.nav)}"
+             f"  — {vault_plan.reason}"]  # fmt: skip
     lines.append(f"  {'token':8} {'weight':>7} {'target':>7} {'min':>6} {'max':>6} {'drift':>6} {'value':>16}")
     for row in vault_plan.rows:
         flag = "  out of band" if row.out_of_band else ""
@@ -211,12 +220,6 @@ def format_status(vault: str, state, keeper: Keeper, now: int, breaker: str) -> 
     drift = max((abs(row.drift) for row in vault_plan.rows), default=0)
     nav = usd(vault_plan.nav) if state.priced else "oracle refused"
     return f"{vault:42}  {nav:>16}  {drift:>6}  {last_text:30}  {breaker}"
-
-
-def _symbols(chain: Chain, state) -> dict[str, str]:
-    if isinstance(state, KeeperError):
-        return {}
-    return dict(zip(state.tokens, chain.symbols(list(state.tokens)), strict=True))
 
 
 class _errors:
