@@ -207,7 +207,7 @@ def _rebalancing(oracle: str, count: int) -> tuple:
     """`vault_params.PolicyParams` for a vault that is only minted and redeemed: equal targets, no keepers."""
     targets = [BPS // count] * count
     targets[0] += BPS - sum(targets)
-    limits = (100, 2_000, 50, 50, 3_600, 500, 7 * 86_400)
+    limits = (100, 2_000, 50, 50, 3_600, 500, 7 * 86_400, 15)
     return (oracle, ZERO_ADDRESS, [], [], targets, [0] * count, [BPS] * count, limits)
 
 

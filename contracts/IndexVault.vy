@@ -18,24 +18,32 @@
         adapter and recomputes the two legs' units from its own accounting,
         and the policy checks the result. The policy may also add a component
         (unit 0) and remove a dust one; it can move no token otherwise.
-@custom:security Accounting is by units, never by `balanceOf(self)`: a claim is
-                 `virtual_unit * multiplier * shares / 1e36`, so tokens sent to
-                 the vault outside `mint` change no unit and no claim (no
-                 first-depositor / donation inflation attack); they can be
-                 swept by governance. Mint pays the claim rounded up, redeem
-                 pays it rounded down, fee accrual lowers the multiplier
-                 rounding down, a rebalance recomputes the sold leg's unit
-                 from its claim minus what left and the bought leg's from its
-                 claim plus what arrived (both by balance delta), rounding
-                 down: every rounding favours the vault, so
+@custom:security Accounting is by units, never by `balanceOf(self)`: tokens sent
+                 to the vault outside `mint` change no unit and no claim (no
+                 first-depositor / donation inflation attack); governance can
+                 sweep them. A unit is a decimal float, `mantissa / 10**exponent`
+                 per component (88 + 8 bits beside the token address), times a
+                 fee multiplier kept in [1e20, 1e21) with one shared decimal
+                 shift: a claim is `mantissa * multiplier * shares / 10**(exponent
+                 + shift)`. Every recomputed unit (rebalance, skip) is rounded
+                 once, down, at a mantissa of at least 1e20, so no operation
+                 moves more than max(1 wei, 1e-18 of a component's total claim)
+                 from holders to surplus, for 0-24 decimal tokens and supplies
+                 from 1 wei to 2**96 wei. Mint pays the claim rounded up, redeem
+                 pays it rounded down, fee accrual lowers the multiplier rounding
+                 down, a rebalance recomputes the sold leg from its claim minus
+                 what left and the bought leg from its claim plus what arrived
+                 (both by balance delta): every rounding favours the vault, so
                  `balance >= ceil(claim of all shares)` holds for each component.
                  Every incoming transfer is checked by balance delta, so
                  fee-on-transfer tokens revert; tokens that return no bool work,
-                 tokens that return false revert. Unsupported: rebasing tokens
-                 (a positive rebase becomes sweepable surplus, a negative one
-                 leaves the last redeemers short of that component; they can
-                 still leave with `skip`), tokens whose balance exceeds ~1e41
-                 wei, and units above 2**96 - 1 (checked).
+                 tokens that return false revert. The views that read units are
+                 locked while a state-changing call runs (no read-only
+                 reentrancy mid-swap). Unsupported: rebasing tokens (a positive
+                 rebase becomes sweepable surplus, a negative one leaves the
+                 last redeemers short of that component; they can still leave
+                 with `skip`), tokens whose balance exceeds ~1e41 wei, and
+                 initial units above 2**96 - 1 (checked).
 @custom:kill The guardian (or governance) can pause `mint`, and through the
              policy pause `rebalance` and revoke keepers. Nothing can pause
              `redeem`: a holder can always burn shares for the basket, and a
@@ -51,6 +59,7 @@ from snekmate.tokens import erc20
 
 from .interfaces import IRebalancePolicy
 from .interfaces import ISwapAdapter
+from .interfaces import IUnitMath
 from .modules import timelock
 
 
@@ -80,12 +89,12 @@ exports: (
 )
 
 
-# The timelock's view of queued changes, and `discard_expired` for anyone to clear a lapsed one.
+# The timelock's view of queued changes, and `discard_expired` for anyone to clear a lapsed one. A change's id is
+# keccak256(abi_encode(action, payload)) (the policy and the router export `change_id`; this blueprint has no room).
 exports: (
     timelock.delay,
     timelock.eta,
     timelock.queued_count,
-    timelock.change_id,
     timelock.discard_expired,
     timelock.MIN_DELAY,
     timelock.MAX_DELAY,
@@ -94,12 +103,19 @@ exports: (
 
 
 MAX_COMPONENTS: constant(uint256) = 32
-# Units are amounts per 1e18 index tokens, and the multiplier is 1e18-scaled,
-# so a claim is virtual_unit * multiplier * shares / (1e18 * 1e18).
+# Units are amounts per 1e18 index tokens (one whole share).
 PRECISION: constant(uint256) = 10**18
-CLAIM_SCALE: constant(uint256) = 10**36
-MAX_UNIT: constant(uint256) = 2**96 - 1
-# Keeps virtual_unit(96 bits) * multiplier(60 bits) * amount(97 bits with fee) below 2**256 in mint.
+# A unit is mantissa / 10**exponent; the mantissa fits in 88 bits beside the token address. Recomputed mantissas
+# are rounded once at >= 1e20 (modules/unit_math.vy), so one rounding step is < 1e-20 of the claim.
+MAX_UNIT: constant(uint256) = 2**88 - 1
+# exponent + shift <= 58 + 19 = 77 keeps 10**(exponent + shift) below 2**256.
+MAX_SHIFT: constant(uint256) = 19
+# At creation a unit u is stored as (u, 38): at multiplier 1e20 its claim is u * shares / 1e18, exactly.
+BASE_EXPONENT: constant(uint256) = 38
+# The multiplier stays in [1e20, 1e21): when fees take it below, it is scaled up 10x and the shared shift rises by
+# one (claims unchanged, exactly), so its rounding is always < 1e-20 of every claim.
+MULTIPLIER_MIN: constant(uint256) = 10**20
+# mantissa(88 bits) * multiplier(70) * amount(97 with fee) < 2**255 in mint.
 MAX_MINT_AMOUNT: constant(uint256) = 2**96 - 1
 
 BPS: constant(uint256) = 10_000
@@ -123,16 +139,18 @@ struct Hot:
     mint_fee: uint256
     redeem_fee: uint256
     mint_paused: bool
+    exp_shift: uint256
 
 
 # Everything mint and redeem need besides the components, in one slot so they
 # pay one cold read for it (saves ~6,300 gas a call over separate slots):
-# multiplier(64) | last_accrual(40) | count(8) | management_fee(16) | mint_fee(16) | redeem_fee(16) | mint_paused(8)
+# shift(8) | mint_paused(8) | redeem_fee(16) | mint_fee(16) | management_fee(16) | count(8) | last_accrual(40)
+# | multiplier(72)
 _hot: uint256
 
-# virtual_unit(96) | token(160) per component: one cold slot read per component in mint and redeem
-# (2,100 gas per component less than separate token and unit slots).
-# The real unit is virtual_unit * multiplier / 1e18; fee accrual lowers only the multiplier.
+# mantissa(88) | exponent(8) | token(160) per component: one cold slot read per component in mint and redeem
+# (2,100 gas per component less than separate token and unit slots). A claim of `shares` is
+# mantissa * multiplier * shares / 10**(exponent + shift); fee accrual changes only the multiplier and shift.
 _components: uint256[MAX_COMPONENTS]
 
 governance: public(address)
@@ -183,7 +201,8 @@ event PolicySet:
 
 event ClaimForfeited:
     token: indexed(address)
-    virtual_unit: uint256
+    mantissa: uint256
+    exponent: uint256
 
 event Swept:
     token: indexed(address)
@@ -250,17 +269,18 @@ def __init__(
             assert components[j] != token, "index_vault: duplicate component"
         assert units[i] != 0, "index_vault: zero unit"
         assert units[i] <= MAX_UNIT, "index_vault: unit too large"
-        self._components[i] = self._pack_component(token, units[i])
+        self._components[i] = self._pack(token, units[i], BASE_EXPONENT)
 
     self._store_hot(
         Hot(
-            multiplier=PRECISION,
+            multiplier=MULTIPLIER_MIN,
             last_accrual=block.timestamp,
             count=len(components),
             management_fee=management_fee,
             mint_fee=mint_fee,
             redeem_fee=redeem_fee,
             mint_paused=False,
+            exp_shift=0,
         )
     )
     self.governance = governance
@@ -294,18 +314,19 @@ def mint(amount: uint256, receiver: address):
     assert not hot.mint_paused, "index_vault: mint paused"
 
     fee: uint256 = self._fee(amount, hot.mint_fee)
-    # unsafe: amount + fee < 2**97 and multiplier <= 1e18 < 2**60, so scaled < 2**157.
+    # unsafe: amount + fee < 2**97 and multiplier < 1e21 < 2**70, so scaled < 2**167.
     scaled: uint256 = unsafe_mul(unsafe_add(amount, fee), hot.multiplier)
     for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
         packed: uint256 = self._components[i]
-        virtual_unit: uint256 = packed >> 160
-        if virtual_unit == 0:
+        mantissa: uint256 = packed >> 168
+        if mantissa == 0:
             continue  # added at weight 0 and not bought into yet: nothing is owed
-        # unsafe: virtual_unit < 2**96, so the exact claim < 2**253.
-        exact: uint256 = unsafe_mul(virtual_unit, scaled)
-        assert exact >= CLAIM_SCALE, "index_vault: mint rounds to zero"
+        # unsafe: mantissa < 2**88, so the exact claim < 2**255; exponent + shift <= 77, so the scale < 2**256.
+        exact: uint256 = unsafe_mul(mantissa, scaled)
+        scale: uint256 = pow_mod256(10, unsafe_add((packed >> 160) & 255, hot.exp_shift))
+        assert exact >= scale, "index_vault: mint rounds to zero"
         # Round up: the vault never receives less than the exact claim it issues.
-        self._pull(self._token(packed), unsafe_div(unsafe_add(exact, CLAIM_SCALE - 1), CLAIM_SCALE))
+        self._pull(self._token(packed), unsafe_div(unsafe_add(exact, unsafe_sub(scale, 1)), scale))
 
     # Shares exist only once every component has arrived.
     erc20._mint(receiver, amount)
@@ -352,13 +373,15 @@ def redeem(amount: uint256, receiver: address, skip: DynArray[address, MAX_COMPO
             skipped += 1
             self._forfeit(i, packed, supply, burned)
             continue
-        virtual_unit: uint256 = packed >> 160
-        if virtual_unit == 0:
+        mantissa: uint256 = packed >> 168
+        if mantissa == 0:
             continue  # nothing held yet
-        exact: uint256 = virtual_unit * scaled
-        assert exact >= CLAIM_SCALE, "index_vault: redeem rounds to zero"
+        exact: uint256 = mantissa * scaled
+        # unsafe: exponent + shift <= 77, so the scale < 2**256.
+        scale: uint256 = pow_mod256(10, unsafe_add((packed >> 160) & 255, hot.exp_shift))
+        assert exact >= scale, "index_vault: redeem rounds to zero"
         # Round down: the vault never pays more than the exact claim it burns.
-        self._push(token, receiver, unsafe_div(exact, CLAIM_SCALE))
+        self._push(token, receiver, unsafe_div(exact, scale))
     assert skipped == len(skip), "index_vault: skip lists a non-component"
     log Redeemed(sender=msg.sender, receiver=receiver, amount=amount, fee=fee, skipped=skip)
 
@@ -381,7 +404,7 @@ def sweep(token: address, receiver: address) -> uint256:
     for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
         packed: uint256 = self._components[i]
         if self._token(packed) == token:
-            claim = self._claim(packed, erc20.totalSupply * hot.multiplier, True)
+            claim = self._claim(packed, erc20.totalSupply * hot.multiplier, hot.exp_shift, True)
     balance: uint256 = staticcall IERC20(token).balanceOf(self)
     assert balance > claim, "index_vault: nothing to sweep"
     surplus: uint256 = unsafe_sub(balance, claim)
@@ -422,24 +445,42 @@ def rebalance(
     s: uint256 = self._index_of(sell, hot.count)
     b: uint256 = self._index_of(buy, hot.count)
     scaled: uint256 = supply * hot.multiplier
-    sold: uint256 = self._components[s]
-    assert amount_in * CLAIM_SCALE <= (sold >> 160) * scaled, "index_vault: sell exceeds holdings"
+    tokens: DynArray[address, MAX_COMPONENTS] = []
+    held: DynArray[uint256, MAX_COMPONENTS] = []
+    tokens, held = self._claims(hot.count, scaled, hot.exp_shift)
+    assert amount_in <= held[s], "index_vault: sell exceeds holdings"
 
-    # Reverts with the policy's reason unless the keeper, adapter and trade are within its limits.
-    value_in: uint256 = staticcall policy.check_trade(msg.sender, sell, buy, amount_in, min_out, adapter)
+    # Reverts with the policy's reason unless the keeper, adapter, path and trade are within its limits. The
+    # policy values what holders own from the claims passed here: the vault's own views are locked until the end.
+    value_in: uint256 = 0
+    nav_before: uint256 = 0
+    value_in, nav_before = staticcall policy.check_trade(
+        msg.sender, sell, buy, amount_in, min_out, adapter, data, tokens, held
+    )
     received: uint256 = self._swap(sell, buy, amount_in, min_out, adapter, data)
     assert received >= min_out, "index_vault: received below min_out"
 
-    # New units from the claims, not from balances: the sold leg's claim shrinks
-    # by at least `amount_in` and the bought leg's grows by at most `received`
-    # (both rounded down), so no claim can exceed what the vault holds.
-    self._components[s] = self._pack_component(sell, ((sold >> 160) * scaled - amount_in * CLAIM_SCALE) // scaled)
-    bought: uint256 = ((self._components[b] >> 160) * scaled + received * CLAIM_SCALE) // scaled
-    assert bought <= MAX_UNIT, "index_vault: unit too large"
-    self._components[b] = self._pack_component(buy, bought)
+    # New units from the claims, not from balances: the sold leg's claim shrinks by at least `amount_in` and the
+    # bought leg's grows by at most `received` (each rounded once, down), so no claim can exceed what the vault holds.
+    # The arithmetic lives in the factory that created this vault (its `owner`, fixed for life), to keep this
+    # blueprint within EIP-170.
+    unit_math: IUnitMath = IUnitMath(ownable.owner)
+    packed: uint256 = self._components[s]
+    mantissa: uint256 = 0
+    exponent: uint256 = 0
+    mantissa, exponent = staticcall unit_math.sold_unit(
+        packed >> 168, (packed >> 160) & 255, scaled, hot.exp_shift, amount_in
+    )
+    self._components[s] = self._pack(sell, mantissa, exponent)
+    packed = self._components[b]
+    mantissa, exponent = staticcall unit_math.bought_unit(
+        packed >> 168, (packed >> 160) & 255, scaled, hot.exp_shift, received
+    )
+    self._components[b] = self._pack(buy, mantissa, exponent)
 
-    # The policy checks the result (overshoot, value lost) and starts the cooldown.
-    extcall policy.record_trade(sell, buy, amount_in, received)
+    # The policy checks the result on holders' claims (overshoot, value lost, loss budget) and starts the cooldown.
+    tokens, held = self._claims(hot.count, scaled, hot.exp_shift)
+    extcall policy.record_trade(sell, buy, tokens, held, nav_before)
     log Rebalanced(
         keeper=msg.sender,
         sell=sell,
@@ -464,7 +505,7 @@ def add_component(token: address):
     """
     self._check_policy()
     hot: Hot = self._load_hot()
-    self._components[hot.count] = self._pack_component(token, 0)
+    self._components[hot.count] = self._pack(token, 0, 0)
     hot.count += 1
     self._store_hot(hot)
     log ComponentAdded(token=token)
@@ -640,19 +681,25 @@ def accept_governance():
     log GovernanceTransferred(previous_governance=previous, governance=msg.sender)
 
 
+# The views below read units; they are locked while any state-changing call runs, so nothing can read a basket
+# whose tokens have moved (mid-swap in `rebalance`) but whose units have not been recomputed yet.
+
+
 @external
 @view
+@nonreentrant
 def basket() -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMPONENTS]):
     """
     @notice The components and their units (amount behind 1e18 index tokens,
             rounded down), with management fees accrued up to this block.
     """
     hot: Hot = self._accrued_hot()
-    return self._claims(hot.count, PRECISION * hot.multiplier)
+    return self._claims(hot.count, PRECISION * hot.multiplier, hot.exp_shift)
 
 
 @external
 @view
+@nonreentrant
 def holdings() -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMPONENTS]):
     """
     @notice Each component and how much of it all holders own together (the
@@ -660,11 +707,12 @@ def holdings() -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMP
             block): the basis of NAV, never `balanceOf`.
     """
     hot: Hot = self._accrued_hot()
-    return self._claims(hot.count, erc20.totalSupply * hot.multiplier)
+    return self._claims(hot.count, erc20.totalSupply * hot.multiplier, hot.exp_shift)
 
 
 @external
 @view
+@nonreentrant
 def preview_mint(amount: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
     """
     @notice What `mint(amount, ...)` in this block pulls of each component,
@@ -674,12 +722,13 @@ def preview_mint(amount: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
     scaled: uint256 = (amount + self._fee(amount, hot.mint_fee)) * hot.multiplier
     owed: DynArray[uint256, MAX_COMPONENTS] = []
     for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
-        owed.append(self._claim(self._components[i], scaled, True))
+        owed.append(self._claim(self._components[i], scaled, hot.exp_shift, True))
     return owed
 
 
 @external
 @view
+@nonreentrant
 def preview_redeem(amount: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
     """
     @notice What `redeem(amount, ...)` in this block pays of each component
@@ -690,7 +739,7 @@ def preview_redeem(amount: uint256) -> DynArray[uint256, MAX_COMPONENTS]:
     scaled: uint256 = (amount - self._redeem_fee(amount, hot.redeem_fee)) * hot.multiplier
     paid: DynArray[uint256, MAX_COMPONENTS] = []
     for i: uint256 in range(hot.count, bound=MAX_COMPONENTS):
-        paid.append(self._claim(self._components[i], scaled, False))
+        paid.append(self._claim(self._components[i], scaled, hot.exp_shift, False))
     return paid
 
 
@@ -701,7 +750,7 @@ def pending_fee_shares() -> uint256:
     @notice Index tokens the fee recipient would receive if fees accrued now.
     """
     hot: Hot = self._load_hot()
-    if hot.last_accrual == block.timestamp:
+    if hot.last_accrual == block.timestamp or hot.management_fee == 0:
         return 0
     return self._fee_shares(hot, erc20.totalSupply)
 
@@ -710,9 +759,11 @@ def pending_fee_shares() -> uint256:
 @view
 def multiplier() -> uint256:
     """
-    @notice The fee multiplier (1e18 at creation), accrued up to this block.
+    @notice The fee multiplier, 1e18-scaled (1e18 at creation, lowered by
+            management fees), accrued up to this block and rounded down.
     """
-    return self._accrued_hot().multiplier
+    hot: Hot = self._accrued_hot()
+    return hot.multiplier // pow_mod256(10, 2 + hot.exp_shift)
 
 
 @external
@@ -758,26 +809,24 @@ def _accrue() -> Hot:
     @dev Charge the management fee for the time since the last accrual, at most
          once a block, by minting fee shares and lowering the multiplier so that
          no component's total claim grows. Stores and returns the hot state.
+         The clock always moves to now: a share pays only for the time it
+         existed, so time a dust supply could not pay for (less than one fee
+         share) is forgiven, never charged to the next depositor.
     """
     hot: Hot = self._load_hot()
-    if hot.last_accrual == block.timestamp:
+    if hot.last_accrual == block.timestamp or hot.management_fee == 0:
+        # A fee-free vault keeps its old timestamp (saves a 2,900-gas store per block); a new fee starts at its own
+        # `_apply_fees` timestamp, never back-charged.
         return hot
     supply: uint256 = erc20.totalSupply
     shares: uint256 = self._fee_shares(hot, supply)
+    hot = self._diluted(hot, supply, shares)
+    hot.last_accrual = block.timestamp
+    self._store_hot(hot)
     if shares != 0:
-        # Round down: claims per share shrink by at least the fee, never less.
-        hot.multiplier = hot.multiplier * supply // (supply + shares)
-        hot.last_accrual = block.timestamp
-        self._store_hot(hot)
         recipient: address = self.fee_recipient
         erc20._mint(recipient, shares)
         log FeeAccrued(recipient=recipient, shares=shares, multiplier=hot.multiplier)
-    elif supply == 0:
-        # Nobody to charge: the fee clock starts with the first holder.
-        hot.last_accrual = block.timestamp
-        self._store_hot(hot)
-    # Otherwise (no fee, or less than one share so far) time keeps accumulating,
-    # so calling every block cannot round a small vault's fee away.
     return hot
 
 
@@ -788,12 +837,30 @@ def _accrued_hot() -> Hot:
     @dev The hot state as `_accrue` would leave it in this block, for views.
     """
     hot: Hot = self._load_hot()
-    if hot.last_accrual != block.timestamp:
+    if hot.last_accrual != block.timestamp and hot.management_fee != 0:
         supply: uint256 = erc20.totalSupply
-        shares: uint256 = self._fee_shares(hot, supply)
-        if shares != 0:
-            hot.multiplier = hot.multiplier * supply // (supply + shares)
+        hot = self._diluted(hot, supply, self._fee_shares(hot, supply))
     return hot
+
+
+@internal
+@pure
+def _diluted(hot: Hot, supply: uint256, shares: uint256) -> Hot:
+    """
+    @dev Lower the multiplier by supply / (supply + shares), rounded down (claims
+         per share shrink by at least the fee), and scale it back into
+         [1e20, 1e21) with the shared shift (exact: every claim is unchanged).
+    """
+    if shares == 0:
+        return hot
+    result: Hot = hot
+    result.multiplier = hot.multiplier * supply // (supply + shares)
+    # Fees take at most half per accrual, so one 10x step restores the range. After MAX_SHIFT steps (centuries at
+    # the fee cap) the multiplier is left to shrink: claims stay exact, only their precision thins.
+    if result.multiplier < MULTIPLIER_MIN and result.exp_shift < MAX_SHIFT:
+        result.multiplier *= 10
+        result.exp_shift += 1
+    return result
 
 
 @internal
@@ -811,19 +878,22 @@ def _fee_shares(hot: Hot, supply: uint256) -> uint256:
 def _forfeit(index: uint256, packed: uint256, supply: uint256, burned: uint256):
     """
     @dev Spread a skipped component's share of `burned` over the remaining
-         supply by raising its virtual unit (rounded down, so the remaining
-         claim never exceeds what the vault holds). When nobody remains, or the
-         unit would not fit, the tokens stay as sweepable surplus instead.
+         supply: the unit grows by supply / remaining, rounded down once, so the
+         remaining holders' claim keeps the whole forfeited amount (to within
+         1e-19 of it) and never exceeds what the vault holds. When nobody
+         remains, the tokens stay as sweepable surplus.
     """
     remaining: uint256 = supply - burned
-    if remaining == 0:
+    if remaining == 0 or packed >> 168 == 0:
         return
-    virtual_unit: uint256 = (packed >> 160) * supply // remaining
-    if virtual_unit > MAX_UNIT:
-        return
+    mantissa: uint256 = 0
+    exponent: uint256 = 0
+    mantissa, exponent = staticcall IUnitMath(ownable.owner).forfeited_unit(
+        packed >> 168, (packed >> 160) & 255, supply, remaining
+    )
     token: address = self._token(packed)
-    self._components[index] = self._pack_component(token, virtual_unit)
-    log ClaimForfeited(token=token, virtual_unit=virtual_unit)
+    self._components[index] = self._pack(token, mantissa, exponent)
+    log ClaimForfeited(token=token, mantissa=mantissa, exponent=exponent)
 
 
 @internal
@@ -850,14 +920,15 @@ def _push(token: address, receiver: address, amount: uint256):
 
 @internal
 @pure
-def _claim(packed: uint256, scaled: uint256, round_up: bool) -> uint256:
+def _claim(packed: uint256, scaled: uint256, exp_shift: uint256, round_up: bool) -> uint256:
     """
-    @dev virtual_unit * scaled / 1e36 where scaled = shares * multiplier.
+    @dev mantissa * scaled / 10**(exponent + shift) where scaled = shares * multiplier.
     """
-    exact: uint256 = (packed >> 160) * scaled
+    exact: uint256 = (packed >> 168) * scaled
+    scale: uint256 = pow_mod256(10, ((packed >> 160) & 255) + exp_shift)
     if round_up:
-        return (exact + CLAIM_SCALE - 1) // CLAIM_SCALE
-    return exact // CLAIM_SCALE
+        return (exact + scale - 1) // scale
+    return exact // scale
 
 
 @internal
@@ -879,15 +950,16 @@ def _apply_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256)
 @view
 def _redeem_fee(amount: uint256, fee_bps: uint256) -> uint256:
     """
-    @dev The redeem fee, waived while any change is queued here or in the
-         policy: holders who disagree with a pending change leave for free.
+    @dev The redeem fee, waived while any change is queued here, in the
+         policy or in the policy's oracle router: holders who disagree with a
+         pending change leave for free.
          The queues are read only when there is a fee to waive, so fee-free
          vaults pay nothing for them.
     """
     if fee_bps == 0 or timelock.queued_count != 0:
         return 0
     policy: IRebalancePolicy = self.policy
-    if policy.address != empty(address) and staticcall policy.queued_count() != 0:
+    if policy.address != empty(address) and staticcall policy.changes_queued():
         return 0
     return self._fee(amount, fee_bps)
 
@@ -911,7 +983,7 @@ def _check_receiver(receiver: address):
 @internal
 @view
 def _claims(
-    count: uint256, scaled: uint256
+    count: uint256, scaled: uint256, exp_shift: uint256
 ) -> (DynArray[address, MAX_COMPONENTS], DynArray[uint256, MAX_COMPONENTS]):
     """
     @dev Each component and its claim rounded down, where scaled = shares * multiplier.
@@ -921,7 +993,7 @@ def _claims(
     for i: uint256 in range(count, bound=MAX_COMPONENTS):
         packed: uint256 = self._components[i]
         tokens.append(self._token(packed))
-        claims.append(self._claim(packed, scaled, False))
+        claims.append(self._claim(packed, scaled, exp_shift, False))
     return tokens, claims
 
 
@@ -983,13 +1055,14 @@ def _check_fees(management_fee: uint256, mint_fee: uint256, redeem_fee: uint256)
 def _load_hot() -> Hot:
     word: uint256 = self._hot
     return Hot(
-        multiplier=word & (2**64 - 1),
-        last_accrual=(word >> 64) & (2**40 - 1),
-        count=(word >> 104) & (2**8 - 1),
-        management_fee=(word >> 112) & (2**16 - 1),
-        mint_fee=(word >> 128) & (2**16 - 1),
-        redeem_fee=(word >> 144) & (2**16 - 1),
-        mint_paused=(word >> 160) & 1 == 1,
+        multiplier=word & (2**72 - 1),
+        last_accrual=(word >> 72) & (2**40 - 1),
+        count=(word >> 112) & (2**8 - 1),
+        management_fee=(word >> 120) & (2**16 - 1),
+        mint_fee=(word >> 136) & (2**16 - 1),
+        redeem_fee=(word >> 152) & (2**16 - 1),
+        mint_paused=(word >> 168) & 1 == 1,
+        exp_shift=word >> 176,
     )
 
 
@@ -997,19 +1070,20 @@ def _load_hot() -> Hot:
 def _store_hot(hot: Hot):
     self._hot = (
         hot.multiplier
-        | (hot.last_accrual << 64)
-        | (hot.count << 104)
-        | (hot.management_fee << 112)
-        | (hot.mint_fee << 128)
-        | (hot.redeem_fee << 144)
-        | (convert(hot.mint_paused, uint256) << 160)
+        | (hot.last_accrual << 72)
+        | (hot.count << 112)
+        | (hot.management_fee << 120)
+        | (hot.mint_fee << 136)
+        | (hot.redeem_fee << 152)
+        | (convert(hot.mint_paused, uint256) << 168)
+        | (hot.exp_shift << 176)
     )
 
 
 @internal
 @pure
-def _pack_component(token: address, virtual_unit: uint256) -> uint256:
-    return (virtual_unit << 160) | convert(token, uint256)
+def _pack(token: address, mantissa: uint256, exponent: uint256) -> uint256:
+    return (mantissa << 168) | (exponent << 160) | convert(token, uint256)
 
 
 @internal

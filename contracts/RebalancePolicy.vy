@@ -6,27 +6,39 @@
         and bound to it for life. It holds the vault's oracle, each component's
         target weight (bps, summing to 10,000) and governance bounds on it, the
         keeper limits, the keepers, the strategist and the allow-listed swap
-        adapters. A keeper calls `IndexVault.rebalance`; the vault asks
-        `check_trade` before swapping and `record_trade` after. The strategist
-        may move targets inside the bounds, at most `target_step` per
-        component once per `target_period`. Governance and the guardian are
-        the vault's own. Every risk-increasing change (wider bounds, looser
-        limits, a new adapter, oracle or component) is proposed, waits the
-        vault's timelock delay in the open and only then executes; while any
-        is queued here, the vault's redeem fee is waived. Risk-reducing
-        changes (tighter bounds and limits, removing an adapter or a keeper,
-        removing a dust component) take effect at once. `VaultLens.state`
-        reads all of it, with the vault's basket and prices, in one call.
+        adapters. A keeper
+        calls `IndexVault.rebalance`; the vault asks `check_trade` before
+        swapping and `record_trade` after. The strategist, and governance,
+        may move targets inside the bounds at once by at most `target_step`
+        per component once per `target_period`; a larger step waits the
+        timelock. Governance and the guardian are the vault's own. Every
+        risk-increasing change (wider bounds, looser limits: a larger step,
+        a shorter period or a larger loss budget, a new adapter, oracle or
+        component) is proposed, waits the vault's timelock delay in the open
+        and only then executes; while any is queued here or in the oracle
+        router, the vault's redeem fee is waived. Risk-reducing changes
+        (tighter bounds and limits, removing an adapter or a keeper,
+        removing a dust component) take effect at once. What
+        governance can do at once (add a keeper, appoint the strategist, step
+        the targets, remove a dust component) costs holders at most the
+        rolling loss budget: every trade's loss and every removed component's
+        value is charged to it. `VaultLens.state` reads all of it, with the
+        vault's basket and prices, in one call.
 @custom:security The policy holds no tokens and can move none: it can only
                  refuse a trade, and add a component (unit 0) or remove a dust
                  one through the vault. A trade passes only if, at oracle
-                 prices and on what holders own (the vault's `holdings`, never
+                 prices and on what holders own (their claims, never
                  `balanceOf`): `sell` is above and `buy` below target before
-                 it; `min_out` is worth at least (1 - max_slippage) of what is
-                 sold; what is sold is at most `max_trade` of NAV; the cooldown
-                 has passed; and after it neither leg is past its target by
-                 more than `tolerance` of NAV, and the value lost is at most
-                 `max_nav_loss` of NAV. Values are rounded down by the oracle.
+                 it; the path passes only through tokens the oracle prices;
+                 `min_out` is worth at least (1 - max_slippage) of what
+                 is sold; what is sold is at most `max_trade` of NAV; the
+                 cooldown (at least 15 minutes) has passed; and after it
+                 neither leg is past its target by more than `tolerance` of
+                 NAV, the NAV of all claims fell by at most `max_nav_loss`, and
+                 all losses together stay within `loss_budget` of NAV, which
+                 refills evenly over 24 hours (a leaky bucket: at most one
+                 budget at once, at most two in any 24 hours, at most one a day
+                 over a longer run). Values are rounded down by the oracle.
                  Hard caps in this contract bound every limit governance can
                  set. The oracle refusing a price (stale, out of band,
                  sequencer down) stops rebalancing, never redeeming.
@@ -35,8 +47,11 @@
              unpauses.
 """
 
+from snekmate.utils import math
+
 from .interfaces import IIndexVault
 from .interfaces import IOracleRouter
+from .interfaces import ISwapAdapter
 from .modules import timelock
 from .modules import vault_params
 
@@ -66,6 +81,14 @@ MAX_SLIPPAGE: constant(uint256) = 1_000  # 10 % below the oracle value
 MAX_NAV_LOSS: constant(uint256) = 500  # 5 % of NAV in one trade
 MAX_TOLERANCE: constant(uint256) = 1_000  # 10 % of NAV past a target
 MAX_COOLDOWN: constant(uint256) = 30 * 86_400
+# A floor no creator can go below: with it, a keeper gets at most 96 tries a day at the per-trade caps.
+MIN_COOLDOWN: constant(uint256) = 15 * 60
+# Trades together lose at most this share of NAV per 24 h, even with looser limits queued and executed.
+MAX_LOSS_BUDGET: constant(uint256) = 500
+LOSS_WINDOW: constant(uint256) = 86_400
+# The loss bucket counts in 1e-18 of NAV, so a dust loss is still charged (rounded up).
+WAD: constant(uint256) = 10**18
+
 MAX_TARGET_PERIOD: constant(uint256) = 365 * 86_400
 # A component whose holdings are worth at most 0.01 % of NAV is dust: governance may remove it.
 DUST: constant(uint256) = 1
@@ -90,13 +113,17 @@ is_adapter: public(HashMap[address, bool])
 rebalance_paused: public(bool)
 last_rebalance: public(uint256)
 last_target_change: public(uint256)
+# The rolling loss budget's bucket: what trades (and removed components) took from holders, in 1e-18 of NAV at the
+# time, as of `loss_updated`; it drains by `loss_budget` per 24 h.
+loss_spent: public(uint256)
+loss_updated: public(uint256)
 
 # component -> target(16) | min_weight(16) | max_weight(16), in bps.
 _weights: HashMap[address, uint256]
 
 # The keeper's limits, one slot for each trade check to read:
-# max_slippage(16) | max_trade(16) | max_nav_loss(16) | tolerance(16) | target_step(16) | cooldown(32)
-# | target_period(32)
+# loss_budget(16) | target_period(32) | cooldown(32) | target_step(16) | tolerance(16) | max_nav_loss(16)
+# | max_trade(16) | max_slippage(16)
 _limits: uint256
 
 
@@ -117,6 +144,11 @@ event AdapterAllowed:
 
 event AdapterRemoved:
     adapter: indexed(address)
+
+event LossCharged:
+    loss: uint256  # USD, 18 decimals, at oracle prices
+    nav: uint256  # NAV it is measured against
+    spent: uint256  # the bucket after it, in 1e-18 of NAV
 
 event OracleSet:
     oracle: indexed(address)
@@ -181,25 +213,41 @@ def __init__(vault: address, params: vault_params.PolicyParams):
 @external
 @view
 def check_trade(
-    keeper: address, sell: address, buy: address, amount_in: uint256, min_out: uint256, adapter: address
-) -> uint256:
+    keeper: address,
+    sell: address,
+    buy: address,
+    amount_in: uint256,
+    min_out: uint256,
+    adapter: address,
+    data: Bytes[1024],
+    tokens: DynArray[address, MAX_COMPONENTS],
+    held: DynArray[uint256, MAX_COMPONENTS],
+) -> (uint256, uint256):
     """
     @notice Whether `keeper` may sell `amount_in` of `sell` for at least
-            `min_out` of `buy` through `adapter` now: reverts with the first
-            failed check's reason. The vault calls it before every swap;
-            keepers may call it to check a plan.
-    @return The USD value (18 decimals) of `amount_in` of `sell` at the oracle price.
+            `min_out` of `buy` through `adapter` along `data` now, when holders
+            own `held` of `tokens` (the vault's `holdings()`): reverts with the
+            first failed check's reason. The vault calls it before every swap
+            with its own claims; keepers may call it with `holdings()` to check
+            a plan.
+    @return The USD value (18 decimals) of `amount_in` of `sell` at the oracle
+            price, and the NAV of what holders own before the trade.
     """
     assert self.is_keeper[keeper], "rebalance_policy: not keeper"
     assert self.is_adapter[adapter], "rebalance_policy: adapter not allowed"
     assert not self.rebalance_paused, "rebalance_policy: rebalance paused"
     limits: vault_params.Limits = self._load_limits()
     assert block.timestamp >= self.last_rebalance + limits.cooldown, "rebalance_policy: cooldown"
+    # The adapter decodes its own path format and reverts on one that does not run from `sell` to `buy`. A hop
+    # must be a token the vault's oracle prices (governance put its feed there, through the router's timelock):
+    # never a token, and so never a pool, that a keeper made up.
+    for hop: address in staticcall ISwapAdapter(adapter).hops(sell, buy, data):
+        assert (staticcall self.oracle.feed_config(hop)).feed != empty(address), "rebalance_policy: hop not priced"
 
     value_sell: uint256 = 0
     value_buy: uint256 = 0
     nav: uint256 = 0
-    value_sell, value_buy, nav = self._leg_values(sell, buy)
+    value_sell, value_buy, nav = self._leg_values(tokens, held, sell, buy)
     assert value_sell * BPS > self._target(sell) * nav, "rebalance_policy: sell not overweight"
     assert value_buy * BPS < self._target(buy) * nav, "rebalance_policy: buy not underweight"
 
@@ -208,58 +256,86 @@ def check_trade(
     quote: DynArray[uint256, MAX_COMPONENTS] = staticcall self.oracle.values([sell, buy], [amount_in, min_out])
     assert quote[1] * BPS >= quote[0] * (BPS - limits.max_slippage), "rebalance_policy: min_out below oracle bound"
     assert quote[0] * BPS <= nav * limits.max_trade, "rebalance_policy: trade too large"
-    return quote[0]
+    return quote[0], nav
 
 
 @external
-def record_trade(sell: address, buy: address, amount_in: uint256, amount_out: uint256):
+def record_trade(
+    sell: address,
+    buy: address,
+    tokens: DynArray[address, MAX_COMPONENTS],
+    held: DynArray[uint256, MAX_COMPONENTS],
+    nav_before: uint256,
+):
     """
-    @notice Check a trade the vault has just made and start the cooldown. The
-            vault only, after its units are updated: reverts (undoing the whole
-            rebalance) if either leg ended past its target by more than the
-            tolerance, or if the value lost exceeds the NAV-loss cap.
+    @notice Check a trade the vault has just made, on what holders own after it
+            (`held` of `tokens`, their claims once the units are recomputed),
+            charge its loss to the budget and start the cooldown. The vault
+            only: reverts (undoing the whole rebalance) if either leg ended past
+            its target by more than the tolerance, if the NAV of the claims fell
+            by more than `max_nav_loss` of `nav_before`, or if the loss would
+            overflow the rolling budget. Any rounding in the new units counts
+            as loss here.
     """
     assert msg.sender == VAULT.address, "rebalance_policy: not vault"
     limits: vault_params.Limits = self._load_limits()
     value_sell: uint256 = 0
     value_buy: uint256 = 0
     nav: uint256 = 0
-    value_sell, value_buy, nav = self._leg_values(sell, buy)
+    value_sell, value_buy, nav = self._leg_values(tokens, held, sell, buy)
     assert value_sell * BPS + limits.tolerance * nav >= self._target(sell) * nav, "rebalance_policy: sell overshoots target"
     assert value_buy * BPS <= (self._target(buy) + limits.tolerance) * nav, "rebalance_policy: buy overshoots target"
 
-    traded: DynArray[uint256, MAX_COMPONENTS] = staticcall self.oracle.values([sell, buy], [amount_in, amount_out])
-    if traded[0] > traded[1]:
-        lost: uint256 = traded[0] - traded[1]
-        # NAV before the trade was (at most) the NAV now plus what was lost.
-        assert lost * BPS <= (nav + lost) * limits.max_nav_loss, "rebalance_policy: nav loss above cap"
+    if nav_before > nav:
+        lost: uint256 = nav_before - nav
+        assert lost * BPS <= nav_before * limits.max_nav_loss, "rebalance_policy: nav loss above cap"
+        self._charge(lost, nav_before, limits.loss_budget)
     self.last_rebalance = block.timestamp
+
+
+@external
+@view
+def changes_queued() -> bool:
+    """
+    @notice Whether any change the vault depends on waits in a timelock: here
+            or in the oracle router that prices the vault. While one does, the
+            vault's redeem fee is waived.
+    """
+    return timelock.queued_count != 0 or staticcall self.oracle.queued_count() != 0
+
+
+@external
+@view
+def loss_budget_left() -> uint256:
+    """
+    @notice What trades may still lose before the budget refills, in 1e-18 of
+            NAV (1e18 is the whole NAV), as of this block.
+    """
+    budget: uint256 = self._load_limits().loss_budget * (WAD // BPS)
+    return budget - min(budget, self._drained())
 
 
 @external
 def set_targets(targets: DynArray[uint256, MAX_COMPONENTS]):
     """
     @notice Set every component's target weight in bps (in the vault's
-            `basket()` order, summing to 10,000, each inside its bounds). The
-            strategist may do this once per `target_period`, moving each
-            target by at most `target_step`; governance without those limits.
+            `basket()` order, summing to 10,000, each inside its bounds), once
+            per `target_period`, moving each target by at most `target_step`.
+            The strategist or governance, under the same limits: a larger move
+            by governance first raises `target_step` (or shortens the period)
+            through `propose_limits` and the timelock, in the open.
     """
-    is_governance: bool = msg.sender == self._governance()
-    assert is_governance or msg.sender == self.strategist, "rebalance_policy: not strategist"
+    assert msg.sender == self._governance() or msg.sender == self.strategist, "rebalance_policy: not strategist"
+    limits: vault_params.Limits = self._load_limits()
+    assert block.timestamp >= self.last_target_change + limits.target_period, "rebalance_policy: target change too soon"
     tokens: DynArray[address, MAX_COMPONENTS] = self._tokens()
     assert len(targets) == len(tokens), "rebalance_policy: weights length mismatch"
-    limits: vault_params.Limits = self._load_limits()
-    if not is_governance:
-        assert (
-            block.timestamp >= self.last_target_change + limits.target_period
-        ), "rebalance_policy: target change too soon"
     total: uint256 = 0
     for i: uint256 in range(len(tokens), bound=MAX_COMPONENTS):
         weights: uint256 = self._weights[tokens[i]]
         current: uint256 = weights & BPS_MASK
         new: uint256 = targets[i]
-        if not is_governance:
-            assert max(new, current) - min(new, current) <= limits.target_step, "rebalance_policy: target step too large"
+        assert max(new, current) - min(new, current) <= limits.target_step, "rebalance_policy: target step too large"
         self._weights[tokens[i]] = self._checked_weights(new, (weights >> 16) & BPS_MASK, weights >> 32)
         total += new
     assert total == BPS, "rebalance_policy: targets do not sum to 10000"
@@ -307,8 +383,9 @@ def execute_bounds(token: address, min_weight: uint256, max_weight: uint256):
 def set_limits(limits: vault_params.Limits):
     """
     @notice Tighten (or keep) every keeper limit at once: lower slippage, trade
-            size, NAV loss, tolerance and target step; a longer cooldown and
-            target period. Governance only. Loosening any goes through `propose_limits`.
+            size, NAV loss, tolerance, target step and loss budget; a longer
+            cooldown and target period. Governance only. Loosening any goes
+            through `propose_limits`.
     """
     self._check_governance()
     self._check_limits(limits)
@@ -321,6 +398,7 @@ def set_limits(limits: vault_params.Limits):
         and limits.target_step <= current.target_step
         and limits.cooldown >= current.cooldown
         and limits.target_period >= current.target_period
+        and limits.loss_budget <= current.loss_budget
     ), "rebalance_policy: looser limits need timelock"
     self._apply_limits(limits)
 
@@ -439,17 +517,24 @@ def remove_component(token: address) -> uint256:
     """
     @notice Drop `token` from the basket once its target is zero and what
             holders own of it is worth at most 0.01 % of NAV (dust left by
-            selling it down, or nothing). The vault sends its whole balance of
-            it to the fee recipient. Governance only.
+            selling it down, or nothing), and that value fits in the rolling
+            loss budget, which it is charged to. The vault sends its whole
+            balance of it to the fee recipient. Governance only.
     @return The amount the vault sent to the fee recipient.
     """
     self._check_governance()
     assert self._component_weights(token) & BPS_MASK == 0, "rebalance_policy: target not zero"
+    tokens: DynArray[address, MAX_COMPONENTS] = []
+    held: DynArray[uint256, MAX_COMPONENTS] = []
+    tokens, held = staticcall VAULT.holdings()
     value: uint256 = 0
     nav: uint256 = 0
     # One leg is all the dust check needs: both legs are `token`.
-    value, value, nav = self._leg_values(token, token)
+    value, value, nav = self._leg_values(tokens, held, token, token)
     assert value * BPS <= nav * DUST, "rebalance_policy: component not dust"
+    # What holders still own of it leaves them: charged to the loss budget like a trade's loss.
+    if value != 0:
+        self._charge(value, nav, self._load_limits().loss_budget)
     self._weights[token] = 0
     log ComponentRemoved(token=token)
     return extcall VAULT.remove_component(token)
@@ -538,14 +623,14 @@ def limits() -> vault_params.Limits:
 
 @internal
 @view
-def _leg_values(sell: address, buy: address) -> (uint256, uint256, uint256):
+def _leg_values(
+    tokens: DynArray[address, MAX_COMPONENTS], held: DynArray[uint256, MAX_COMPONENTS], sell: address, buy: address
+) -> (uint256, uint256, uint256):
     """
-    @dev The oracle value of what holders own of `sell` and of `buy`, and the
-         NAV (the value of all of it). Reverts unless both are components.
+    @dev The oracle value of what holders own (`held` of `tokens`) of `sell`
+         and of `buy`, and the NAV (the value of all of it). Reverts unless both
+         are components.
     """
-    tokens: DynArray[address, MAX_COMPONENTS] = []
-    held: DynArray[uint256, MAX_COMPONENTS] = []
-    tokens, held = staticcall VAULT.holdings()
     s: uint256 = self._index(tokens, sell)
     b: uint256 = self._index(tokens, buy)
     values: DynArray[uint256, MAX_COMPONENTS] = staticcall self.oracle.values(tokens, held)
@@ -626,6 +711,31 @@ def _apply_bounds(token: address, min_weight: uint256, max_weight: uint256):
 
 
 @internal
+@view
+def _drained() -> uint256:
+    """
+    @dev The bucket now: what was spent, less `loss_budget` per 24 h since, never below zero.
+    """
+    spent: uint256 = self.loss_spent
+    if spent == 0:
+        return 0
+    refill: uint256 = self._load_limits().loss_budget * (WAD // BPS) * (block.timestamp - self.loss_updated) // LOSS_WINDOW
+    return spent - min(spent, refill)
+
+
+@internal
+def _charge(loss: uint256, nav: uint256, budget_bps: uint256):
+    """
+    @dev Add `loss` (USD) as a share of `nav`, rounded up, to the bucket; revert if it overflows the budget.
+    """
+    spent: uint256 = self._drained() + math._ceil_div(loss * WAD, nav)
+    assert spent <= budget_bps * (WAD // BPS), "rebalance_policy: loss budget exceeded"
+    self.loss_spent = spent
+    self.loss_updated = block.timestamp
+    log LossCharged(loss=loss, nav=nav, spent=spent)
+
+
+@internal
 def _apply_limits(limits: vault_params.Limits):
     self._limits = self._pack_limits(limits)
     log LimitsSet(limits=limits)
@@ -640,6 +750,8 @@ def _check_limits(limits: vault_params.Limits):
     assert limits.tolerance <= MAX_TOLERANCE, "rebalance_policy: tolerance above cap"
     assert limits.target_step <= BPS, "rebalance_policy: target step above cap"
     assert limits.cooldown <= MAX_COOLDOWN, "rebalance_policy: cooldown above cap"
+    assert limits.cooldown >= MIN_COOLDOWN, "rebalance_policy: cooldown below floor"
+    assert limits.loss_budget <= MAX_LOSS_BUDGET, "rebalance_policy: loss budget above cap"
     assert limits.target_period <= MAX_TARGET_PERIOD, "rebalance_policy: target period above cap"
 
 
@@ -688,7 +800,8 @@ def _load_limits() -> vault_params.Limits:
         tolerance=(word >> 48) & BPS_MASK,
         cooldown=(word >> 80) & SECONDS_MASK,
         target_step=(word >> 64) & BPS_MASK,
-        target_period=word >> 112,
+        target_period=(word >> 112) & SECONDS_MASK,
+        loss_budget=word >> 144,
     )
 
 
@@ -703,4 +816,5 @@ def _pack_limits(limits: vault_params.Limits) -> uint256:
         | (limits.target_step << 64)
         | (limits.cooldown << 80)
         | (limits.target_period << 112)
+        | (limits.loss_budget << 144)
     )

@@ -11,10 +11,14 @@
                  its immutable blueprints; every input check (components, units,
                  fee caps, roles, weights, limits) is made by the vault's and
                  the policy's constructors, whose revert reasons reach the
-                 caller unchanged. It is the vault's `owner`, used once: to link
-                 the policy in the same transaction that creates both.
+                 caller unchanged. It is the vault's `owner`: it links the
+                 policy in the same transaction that creates both, and serves
+                 the vault's unit arithmetic (`sold_unit`, `bought_unit`,
+                 `forfeited_unit`: pure functions, kept here so the vault's
+                 blueprint fits EIP-170's code size limit).
 """
 
+from .modules import unit_math
 from .modules import vault_params
 
 
@@ -63,6 +67,42 @@ def __init__(vault_blueprint: address, policy_blueprint: address):
     assert policy_blueprint.is_contract, "vault_factory: blueprint is not a contract"
     VAULT_BLUEPRINT = vault_blueprint
     POLICY_BLUEPRINT = policy_blueprint
+
+
+@external
+@pure
+def sold_unit(
+    mantissa: uint256, exponent: uint256, scaled: uint256, exp_shift: uint256, amount: uint256
+) -> (uint256, uint256):
+    """
+    @notice The vault unit (mantissa, exponent) whose claim of the whole supply
+            (`scaled` = supply * multiplier, at `exp_shift`) is the old unit's
+            minus `amount`, rounded down once.
+    """
+    return unit_math._sold_unit(mantissa, exponent, scaled, exp_shift, amount)
+
+
+@external
+@pure
+def bought_unit(
+    mantissa: uint256, exponent: uint256, scaled: uint256, exp_shift: uint256, amount: uint256
+) -> (uint256, uint256):
+    """
+    @notice The vault unit whose claim of the whole supply is the old unit's
+            plus `amount`, rounded down.
+    """
+    return unit_math._bought_unit(mantissa, exponent, scaled, exp_shift, amount)
+
+
+@external
+@pure
+def forfeited_unit(mantissa: uint256, exponent: uint256, supply: uint256, remaining: uint256) -> (uint256, uint256):
+    """
+    @notice The vault unit grown by supply / remaining, so that `remaining`
+            shares claim what `supply` shares did, rounded down once; unchanged
+            when it would not fit.
+    """
+    return unit_math._forfeited_unit(mantissa, exponent, supply, remaining)
 
 
 @external

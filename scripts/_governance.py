@@ -319,8 +319,6 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("set_limits", "policy", "propose_limits", "execute_limits", (("limits", LIMITS),)),
         Action("allow_adapter", "policy", "propose_adapter", "execute_adapter", (("adapter", "address"),)),
-        Action("allow_hop", "policy", "propose_hop", "execute_hop", (("token", "address"),)),
-        Action("set_targets", "policy", "propose_targets", "execute_targets", (("targets", "uint256[]"),)),
         Action("set_oracle", "policy", "propose_oracle", "execute_oracle", (("oracle", "address"),)),
         Action(
             "add_component",
@@ -374,7 +372,6 @@ CALLS: dict[str, Call] = {
         Call("policy", "set_bounds", (("token", "address"), ("min_weight", "uint256"), ("max_weight", "uint256"))),
         Call("policy", "set_limits", (("limits", LIMITS),)),
         Call("policy", "remove_adapter", (("adapter", "address"),)),
-        Call("policy", "remove_hop", (("token", "address"),)),
         Call("policy", "remove_component", (("token", "address"),)),
         Call("policy", "add_keeper", (("keeper", "address"),)),
         Call("policy", "revoke_keeper", (("keeper", "address"),)),

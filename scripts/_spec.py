@@ -34,6 +34,7 @@ The format (every field is checked; an unknown field is an error, not ignored)::
       cooldown: 1h                 # between two rebalances; a duration, cap 30d
       target_step: 500             # bps the strategist may move one target per period; cap 10000
       target_period: 7d            # between two strategist target changes; a duration, cap 365d
+      loss_budget: 15              # bps of NAV all trades together may lose per rolling 24 h; cap 500
     adapters: [uniswap_v2]         # optional: names of the deployment's adapters, at most 8 (default: all)
     strategy:                      # optional (default {name: governance}); read by the keeper, not on chain
       name: momentum               # governance | equal-weight | market-cap | momentum
@@ -85,6 +86,8 @@ MAX_SLIPPAGE = 1_000
 MAX_NAV_LOSS = 500
 MAX_TOLERANCE = 1_000
 MAX_COOLDOWN = 30 * DAY
+MIN_COOLDOWN = 15 * 60
+MAX_LOSS_BUDGET = 500
 MAX_TARGET_PERIOD = 365 * DAY
 
 # Not a contract rule: a share-value unit is rounded up to a whole smallest unit of the token, and a rounding that
@@ -92,7 +95,11 @@ MAX_TARGET_PERIOD = 365 * DAY
 MAX_UNIT_ROUNDING = 100
 
 # `vault_params.Limits`, in its field order, with the defaults a spec gets when it leaves a field out.
-LIMIT_FIELDS = ("max_slippage", "max_trade", "max_nav_loss", "tolerance", "cooldown", "target_step", "target_period")
+LIMIT_FIELDS = (
+    "max_slippage", "max_trade", "max_nav_loss", "tolerance", "cooldown", "target_step", "target_period", "loss_budget",
+)  # fmt: skip
+# The loss budget covers a weekly rebalance of a 10-component index: moving 20 % of NAV through two 0.3 % pools
+# costs 12 bps in fees, plus a little price impact; anything more is for a spec (or the timelock) to allow.
 DEFAULT_LIMITS = {
     "max_slippage": 100,
     "max_trade": 2_000,
@@ -101,6 +108,7 @@ DEFAULT_LIMITS = {
     "cooldown": 3_600,
     "target_step": 500,
     "target_period": 7 * DAY,
+    "loss_budget": 15,
 }
 
 SPEC_FIELDS = (
@@ -148,7 +156,7 @@ class IndexSpec:
     strategist: str  # the zero address for none
     keepers: tuple[str, ...]
     timelock_delay: int  # seconds
-    limits: tuple[int, int, int, int, int, int, int]  # in LIMIT_FIELDS order
+    limits: tuple[int, ...]  # in LIMIT_FIELDS order
     adapters: tuple[str, ...]  # addresses
     strategy: dict[str, Any]  # {"name": ..., **options}, validated
 
@@ -392,11 +400,11 @@ def _timelock_delay(raw: Any) -> int:
     return delay
 
 
-def _limits(raw: Any) -> tuple[int, int, int, int, int, int, int]:
+def _limits(raw: Any) -> tuple[int, ...]:
     fields = _fields({} if raw is None else raw, "limits", LIMIT_FIELDS)
     values = {**DEFAULT_LIMITS}
     bps_caps = {"max_slippage": MAX_SLIPPAGE, "max_trade": BPS, "max_nav_loss": MAX_NAV_LOSS}
-    bps_caps |= {"tolerance": MAX_TOLERANCE, "target_step": BPS}
+    bps_caps |= {"tolerance": MAX_TOLERANCE, "target_step": BPS, "loss_budget": MAX_LOSS_BUDGET}
     for name, cap in bps_caps.items():
         if name in fields:
             values[name] = _bps(fields[name], f"limits.{name}", cap, f"the policy's cap of {cap}")
@@ -407,6 +415,8 @@ def _limits(raw: Any) -> tuple[int, int, int, int, int, int, int]:
             values[name] = parse_duration(fields[name], f"limits.{name}")
             if values[name] > cap:
                 _fail(f"limits.{name}", f"{_duration(values[name])} is above the policy's cap of {_duration(cap)}")
+    if values["cooldown"] < MIN_COOLDOWN:
+        _fail("limits.cooldown", f"{_duration(values['cooldown'])} is below the policy's floor of 15m")
     return tuple(values[name] for name in LIMIT_FIELDS)
 
 

@@ -77,9 +77,7 @@ def swap(token_in: address, token_out: address, amount_in: uint256, min_out: uin
     @param data `abi_encode(path)` with `path: DynArray[address, 4]`, at least 2 tokens.
     @return The amount of `token_out` the caller received.
     """
-    path: DynArray[address, MAX_PATH] = abi_decode(data, DynArray[address, MAX_PATH])
-    assert len(path) >= 2, "uniswap_v2_adapter: path does not match tokens"
-    assert path[0] == token_in and path[len(path) - 1] == token_out, "uniswap_v2_adapter: path does not match tokens"
+    path: DynArray[address, MAX_PATH] = self._path(token_in, token_out, data)
 
     # Pull exactly `amount_in`; the delta (not our balance) is checked, so a donation
     # sitting here is never spent on the caller's behalf.
@@ -109,6 +107,27 @@ def swap(token_in: address, token_out: address, amount_in: uint256, min_out: uin
 
 @view
 @external
+def hops(token_in: address, token_out: address, data: Bytes[1024]) -> DynArray[address, MAX_PATH]:
+    """
+    @notice The tokens between `token_in` and `token_out` on the path in `data`
+            (empty for a direct pair), for the vault's policy to check against
+            its allowed hops. Reverts as `swap` would on a path that does not match.
+    @param token_in The token sold; must be `path[0]`.
+    @param token_out The token bought; must be the last token of the path.
+    @param data `abi_encode(path)` with `path: DynArray[address, 4]`, at least 2 tokens.
+    @return The intermediate tokens, in path order.
+    """
+    path: DynArray[address, MAX_PATH] = self._path(token_in, token_out, data)
+    middle: DynArray[address, MAX_PATH] = []
+    for i: uint256 in range(1, MAX_PATH):
+        if i + 1 >= len(path):
+            break
+        middle.append(path[i])
+    return middle
+
+
+@view
+@external
 def quote(amount_in: uint256, data: Bytes[1024]) -> uint256:
     """
     @notice What `swap` would return for `amount_in` along the path in `data` at the
@@ -122,3 +141,15 @@ def quote(amount_in: uint256, data: Bytes[1024]) -> uint256:
     assert len(path) >= 2, "uniswap_v2_adapter: path too short"
     amounts: DynArray[uint256, MAX_PATH] = staticcall ROUTER.getAmountsOut(amount_in, path)
     return amounts[len(amounts) - 1]
+
+
+@internal
+@pure
+def _path(token_in: address, token_out: address, data: Bytes[1024]) -> DynArray[address, MAX_PATH]:
+    """
+    @dev The path in `data`, checked to run from `token_in` to `token_out`.
+    """
+    path: DynArray[address, MAX_PATH] = abi_decode(data, DynArray[address, MAX_PATH])
+    assert len(path) >= 2, "uniswap_v2_adapter: path does not match tokens"
+    assert path[0] == token_in and path[len(path) - 1] == token_out, "uniswap_v2_adapter: path does not match tokens"
+    return path

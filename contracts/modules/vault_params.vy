@@ -24,6 +24,7 @@ struct Limits:
     cooldown: uint256  # seconds between two rebalances
     target_step: uint256  # how far the strategist may move one target per period
     target_period: uint256  # seconds between two strategist target changes
+    loss_budget: uint256  # what all trades together may lose, as a share of NAV per rolling 24 h
 
 
 # What `VaultFactory.create_vault` passes to a new vault's `RebalancePolicy`;
@@ -33,6 +34,7 @@ struct PolicyParams:
     strategist: address
     keepers: DynArray[address, MAX_INITIAL_ROLES]
     adapters: DynArray[address, MAX_INITIAL_ROLES]
+    # (No hop list: a swap path may pass only through tokens the vault's oracle prices; see RebalancePolicy.)
     targets: DynArray[uint256, MAX_COMPONENTS]  # weights in bps, summing to 10,000
     min_weights: DynArray[uint256, MAX_COMPONENTS]  # governance bounds on each target
     max_weights: DynArray[uint256, MAX_COMPONENTS]
