@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV)/bin)
 export PATH := $(BIN):$(abspath node_modules/.bin):$(PATH)
 PYTHON ?= python3
 
-.PHONY: setup test bench demo clean
+.PHONY: setup test bench demo chain chain-stop clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -45,6 +45,33 @@ bench: setup .build/.compiled build/set-protocol-v2/package.json
 demo: setup .build/.compiled
 	APE_FOUNDRY_HOST=http://127.0.0.1:$$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		ape run demo --network ethereum:local:foundry
+
+# The persistent local chain every local README command uses: anvil on 127.0.0.1:$(CHAIN_PORT) with the test mnemonic's
+# 12 funded accounts (ape's TEST::0-11), its state saved to $(CHAIN_DIR)/state.json every second and on exit, so
+# `make chain-stop` then `make chain` brings back the same chain (same block 0, so deployment files still match).
+# ape's `--network ethereum:local:foundry` attaches to it at 127.0.0.1:8545; for another port, also export
+# APE_FOUNDRY_HOST=http://127.0.0.1:PORT. Remove $(CHAIN_DIR) (with the chain stopped) for a fresh chain.
+CHAIN_PORT ?= 8545
+CHAIN_DIR ?= build/chain
+CHAIN_MNEMONIC := test test test test test test test test test test test junk
+chain: setup
+	@mkdir -p $(CHAIN_DIR)
+	@if python scripts/_node.py up http://127.0.0.1:$(CHAIN_PORT); then \
+		echo "a chain is already running on 127.0.0.1:$(CHAIN_PORT)"; \
+	else \
+		setsid anvil --port $(CHAIN_PORT) --accounts 12 --mnemonic "$(CHAIN_MNEMONIC)" \
+			--state $(CHAIN_DIR)/state.json --state-interval 1 >$(CHAIN_DIR)/anvil.log 2>&1 </dev/null & \
+		echo $$! >$(CHAIN_DIR)/anvil.pid; \
+		python scripts/_node.py wait http://127.0.0.1:$(CHAIN_PORT) && \
+		echo "chain running on 127.0.0.1:$(CHAIN_PORT) (pid $$(cat $(CHAIN_DIR)/anvil.pid), state $(CHAIN_DIR)/state.json); stop it with make chain-stop"; \
+	fi
+
+chain-stop:
+	@if [ -f $(CHAIN_DIR)/anvil.pid ] && kill $$(cat $(CHAIN_DIR)/anvil.pid) 2>/dev/null; then \
+		python scripts/_node.py down http://127.0.0.1:$(CHAIN_PORT); echo "chain stopped (state kept in $(CHAIN_DIR))"; \
+	else \
+		echo "no chain started by make chain is running"; \
+	fi; rm -f $(CHAIN_DIR)/anvil.pid
 
 clean:
 	rm -rf $(VENV) node_modules build .build

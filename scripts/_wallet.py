@@ -5,7 +5,8 @@ from decimal import Decimal, InvalidOperation
 
 import click
 from ape import project
-from eth_utils import is_address
+
+from scripts._chain import resolve_contract
 
 INDEX_DECIMALS = 18
 
@@ -28,16 +29,15 @@ def parse_amount(text: str, decimals: int, what: str = "amount") -> int:
     return int(scaled)
 
 
-def load_vault(address: str):
-    """The IndexVault at `address`, or a WalletError saying why not."""
-    if not is_address(address):
-        raise WalletError(f"vault {address!r} is not an address")
-    try:
-        vault = project.IndexVault.at(address)
-        vault.basket()
-    except Exception as error:  # noqa: BLE001 -- no code, no ABI match, a revert: each means "not a vault"
-        raise WalletError(f"{address} is not an index vault on this network ({type(error).__name__})") from None
-    return vault
+def load_vault(text: str, deployment):
+    """The IndexVault named by `text` (its address or its symbol in the deployment's factory), or a ScriptError
+    saying why not (no code there, or another kind of contract)."""
+    return project.IndexVault.at(resolve_contract(text, deployment, "vault", what="--vault"))
+
+
+def show(amount: int, token) -> str:
+    """`1.5 UNI`: an amount in a token's smallest units with its decimals and symbol."""
+    return f"{format_units(amount, token.decimals())} {token.symbol()}"
 
 
 def tokens_of(vault) -> list:

@@ -2,7 +2,10 @@
 the deployment (symbols, adapters, named accounts) and the contracts' limits, computes units from oracle prices
 when the spec gives a share value, shows what it will create, then calls `VaultFactory.create_vault`.
 
-    ape run create_index --network ethereum:local:foundry --account deployer examples/defi.yaml --role dao=0x...
+    ape run create_index examples/defi.yaml --network ethereum:local:foundry --account TEST::0 \
+        --role dao=TEST::1 --role keeper=TEST::7
+
+A role is an address, `TEST::n` (local chains) or an ape account alias. The create_vault call is simulated first.
 """
 
 from pathlib import Path
@@ -11,20 +14,21 @@ import click
 from ape import project
 from ape.cli import ConnectedProviderCommand, account_option
 
-from keeper.deployment import deployment_path, load_deployment
 from keeper.errors import ConfigError
+from scripts._chain import call, connect, resolve_account
 from scripts._spec import SpecError, create_vault_args, load_spec, parse_spec, units_for
 from scripts._wallet import format_units
 
 
 def parse_roles(pairs: tuple[str, ...], deployer: str) -> dict[str, str]:
-    """--role name=0x... options as the accounts a spec may name; "deployer" is always the sending account."""
+    """--role name=ACCOUNT options (an address, TEST::n or an ape alias) as the accounts a spec may name; "deployer"
+    is always the sending account."""
     roles = {"deployer": deployer}
     for pair in pairs:
-        name, _, address = pair.partition("=")
-        if not name or not address:
-            raise click.BadParameter(f"{pair!r} is not name=0xADDRESS", param_hint="--role")
-        roles[name] = address
+        name, _, account = pair.partition("=")
+        if not name or not account:
+            raise click.BadParameter(f"{pair!r} is not name=ACCOUNT (0xADDRESS, TEST::n or an alias)", param_hint="--role")
+        roles[name] = resolve_account(account)
     return roles
 
 
@@ -39,7 +43,7 @@ def create_index(account, deployment, spec_file: Path, roles: dict[str, str], ec
     for component, token, unit in zip(spec.components, tokens, units, strict=True):
         echo(f"  {component.symbol:8} target {component.weight / 100:6.2f}%  unit {format_units(unit, token.decimals())}")
     factory = project.VaultFactory.at(deployment.factory)
-    tx = factory.create_vault(*create_vault_args(spec, units, deployment.oracle_router), sender=account)
+    tx = call(account, factory.create_vault, *create_vault_args(spec, units, deployment.oracle_router))
     vault = project.IndexVault.at(tx.events.filter(factory.VaultCreated)[0].vault)
     return spec, vault, project.RebalancePolicy.at(factory.policy_of(vault))
 
@@ -49,12 +53,14 @@ def create_index(account, deployment, spec_file: Path, roles: dict[str, str], ec
 @click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--deployment", "deployment_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Deployment file (default: deployments/<network>.json).")  # fmt: skip
-@click.option("--role", "roles", multiple=True, help="name=0xADDRESS for an account the spec names (repeatable).")
+@click.option("--role", "roles", multiple=True,
+              help="name=ACCOUNT for an account the spec names: 0xADDRESS, TEST::n or an alias (repeatable).")  # fmt: skip
 def cli(network, account, spec_file, deployment_file, roles):
     """Create an index vault (and its rebalance policy) from a YAML spec."""
+    deployment = connect(network.choice, deployment_file)
     try:
-        deployment = load_deployment(deployment_file or deployment_path(network.choice))
         _, vault, policy = create_index(account, deployment, spec_file, parse_roles(roles, account.address))
     except (SpecError, ConfigError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"vault  {vault.address}\npolicy {policy.address}")
+    # The names the other scripts take for these: `--vault DPL`, `--address DPL` and `--address DPL.policy`.
+    click.echo(f"vault  {vault.address}  {vault.symbol()}\npolicy {policy.address}  {vault.symbol()}.policy")

@@ -31,10 +31,6 @@ from keeper.signer import Signer
 from keeper.strategies import Momentum
 from keeper.strategist import Strategist
 from scripts._wallet import format_units
-from scripts.create_index import create_index
-from scripts.deploy import deploy_protocol
-from scripts.mint import mint
-from scripts.redeem import redeem
 
 DAY = 86_400
 WEEK = 7 * DAY
@@ -195,6 +191,13 @@ def cli(network, weeks):
 
 def run(network: str, weeks: int, out: Path) -> list[Index]:
     """The whole story; tables go to stdout, the deployment file and the chart to `out`."""
+    # Imported here, not at the top: `ape run` executes every script module to list its commands, and a script module
+    # already imported by another one (demo) would be executed a second time, with a RuntimeWarning from runpy.
+    from scripts.create_index import create_index
+    from scripts.deploy import deploy_protocol
+    from scripts.mint import mint
+    from scripts.redeem import redeem
+
     a = accounts.test_accounts
     deployer, alice = a[DEPLOYER], a[ALICE]
     roles = {"deployer": deployer.address, "dao": a[DAO].address, "guardian": a[GUARDIAN].address}

@@ -1,8 +1,8 @@
 """Deploy the protocol to an ape network and write its deployment file (deployments/<ecosystem>-<network>.json),
 which `create_index`, `mint`, `redeem`, `governance` and the keeper (`--deployment`) read.
 
-    ape run deploy --network ethereum:sepolia:alchemy --account deployer --uniswap-router 0x...
-    ape run deploy --network ethereum:local:foundry --account TEST::0 --mock-world
+    ape run deploy --network ethereum:sepolia:https://RPC_URL --account deployer --uniswap-router 0x...
+    ape run deploy --network ethereum:local:foundry --account TEST::0 --mock-world     # after `make chain`
 
 Deploys the OracleRouter (governance: --governance, default the deployer; timelock --delay), the vault and policy
 blueprints, the VaultFactory, the VaultLens and the Uniswap V2 adapter. With --mock-world (local chains only) it
@@ -16,10 +16,10 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
-from keeper.deployment import Deployment, deployment_path, save_deployment
+from keeper.deployment import LOCAL_CHAIN_IDS, Deployment, deployment_path, save_deployment
+from scripts._chain import genesis_hash, refuse_throwaway_node
 from scripts._world import DEMO_ASSETS, ZERO_ADDRESS, Market, deploy_market, hub_pairs
 
-LOCAL_CHAIN_IDS = (31337, 1337)
 DAY = 86_400
 POOL_DEPTH_USD = 10_000_000
 
@@ -81,6 +81,7 @@ def deploy_protocol(
         uniswap={"factory": market.uniswap.factory.address, "router": uniswap_router,
                  "weth": market.uniswap.weth.address} if market else {},
         block=chain.blocks.head.number,
+        genesis_hash=genesis_hash() if chain.chain_id in LOCAL_CHAIN_IDS else "",
     )  # fmt: skip
     return deployment, market
 
@@ -95,6 +96,7 @@ def deploy_protocol(
 @click.option("--yes", is_flag=True, help="Do not ask before deploying to a public network.")
 def cli(network, account, governance, delay, uniswap_router, mock_world, out, yes):
     """Deploy the oracle router, blueprints, factory, lens and adapter; write the deployment file."""
+    refuse_throwaway_node()
     if chain.chain_id not in LOCAL_CHAIN_IDS and not yes:
         click.confirm(f"Deploy to {network.choice} (chain {chain.chain_id}) from {account.address}?", abort=True)
     deployment, _ = deploy_protocol(

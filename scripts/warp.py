@@ -1,0 +1,36 @@
+"""Local chains only: move the chain's clock forward (a timelock's delay, a cooldown) and publish a fresh round on
+every mock feed of the deployment at its current answer, so oracle prices are not stale afterwards.
+
+    ape run warp --network ethereum:local:foundry --account TEST::0 --days 7
+"""
+
+from pathlib import Path
+
+import click
+from ape import chain, project
+from ape.cli import ConnectedProviderCommand, account_option
+
+from keeper.deployment import LOCAL_CHAIN_IDS
+from scripts._chain import ScriptError, call, connect, utc
+
+
+@click.command(cls=ConnectedProviderCommand)
+@account_option()
+@click.option("--days", type=float, default=0, help="Days to move forward.")
+@click.option("--hours", type=float, default=0, help="Hours to move forward.")
+@click.option("--deployment", "deployment_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Deployment file (default: deployments/<network>.json).")  # fmt: skip
+def cli(network, account, days, hours, deployment_file):
+    """Move a local chain's time forward and refresh the mock feeds."""
+    deployment = connect(network.choice, deployment_file)
+    if chain.chain_id not in LOCAL_CHAIN_IDS:
+        raise ScriptError(f"warp moves a chain's clock: local chains only, not chain {chain.chain_id}")
+    seconds = int(days * 86_400 + hours * 3_600)
+    if seconds <= 0:
+        raise ScriptError("give --days or --hours, more than zero")
+    chain.provider.make_request("evm_increaseTime", [seconds])
+    chain.provider.make_request("evm_mine", [])
+    for symbol, address in deployment.feeds.items():
+        feed = project.MockAggregator.at(address)
+        call(account, feed.set_answer, feed.latestRoundData()[1])
+    click.echo(f"now {utc(chain.blocks.head.timestamp)}; refreshed {len(deployment.feeds)} feeds")
