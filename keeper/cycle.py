@@ -77,12 +77,14 @@ def vault_label(vault: str, symbols: dict[str, str]) -> str:
     return f"{symbols[vault]} {short}" if vault in symbols else vault
 
 
-def serves(state: VaultState) -> str | None:
+def serves(state: VaultState, adapter: str = "") -> str | None:
     """Why this keeper's account has nothing to do in `state`'s vault, or None when it may act there (or watches
-    without an account)."""
+    without an account): it must be a keeper whose adapter the policy allows, or the strategist."""
     access = state.access
-    if access is None or access.keeper or access.strategist:
+    if access is None or (access.keeper and access.adapter) or access.strategist:
         return None
+    if access.keeper:
+        return f"not served: the vault's policy does not allow adapter {adapter}"
     return "not served: this keeper's account is neither a keeper nor the strategist of this vault"
 
 
@@ -123,7 +125,7 @@ class Keeper:
         states = report.states = self.chain.read_states(vaults, head.number, self.account, self.settings.adapter)
         served: dict[str, VaultState] = {}
         for vault, state in states.items():
-            reason = str(state) if isinstance(state, VaultReadError) else serves(state)
+            reason = str(state) if isinstance(state, VaultReadError) else serves(state, self.settings.adapter)
             if reason is None:
                 served[vault] = state
             else:

@@ -177,6 +177,18 @@ def make_keeper(node: ScriptedNode, journal: Journal, sign: bool = True, **overr
 
 
 @pytest.fixture
+def keeper_log(caplog):
+    """The keeper logger's records, whether or not it propagates (the CLI and the bot turn propagation off)."""
+    logger = logging.getLogger("keeper")
+    logger.addHandler(caplog.handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+    logger.setLevel(level)
+
+
+@pytest.fixture
 def journal():
     j = Journal(":memory:")
     yield j
@@ -275,7 +287,7 @@ def test_cycle__watching_without_an_account__reads_no_access_and_plans_every_vau
 def test_cycle__stranger_oracle_walks_weth_up_in_steps__honest_vault_on_another_oracle_not_tripped(journal):
     mine = FakeVault(address(0xA001))  # WETH at $2,000 from ORACLE, unchanged throughout
     # A vault with its own oracle that even lists this keeper (anyone may), so its prices are checked too.
-    theirs = FakeVault(address(0xB005), oracle=OTHER_ORACLE, adapters=()).drift(WETH, 2_400 * ONE)
+    theirs = FakeVault(address(0xB005), oracle=OTHER_ORACLE).drift(WETH, 2_400 * ONE)
     node = ScriptedNode([mine, theirs])
     keeper = make_keeper(node, journal)
 
@@ -289,21 +301,20 @@ def test_cycle__stranger_oracle_walks_weth_up_in_steps__honest_vault_on_another_
     assert journal.last_prices()[(OTHER_ORACLE, WETH)] == 3_000 * ONE
 
 
-def test_cycle__vaults_sharing_an_oracle_and_a_jump__both_tripped_with_symbol_and_dollars(journal, caplog):
+def test_cycle__vaults_sharing_an_oracle_and_a_jump__both_tripped_with_symbol_and_dollars(journal, keeper_log):
     first, second = FakeVault(address(0xA001)), FakeVault(address(0xA002))
     node = ScriptedNode([first, second])
     keeper = make_keeper(node, journal)
     keeper.cycle()
 
     first.prices[WETH] = second.prices[WETH] = 2_600 * ONE
-    with caplog.at_level(logging.CRITICAL, logger="keeper"):
-        keeper.cycle()
+    keeper.cycle()
 
     assert set(journal.breakers()) == {first.address, second.address}
     assert journal.breakers()[first.address] == (
         "oracle price of WETH moved +3,000 bps since the keeper last saw it ($2,000.00 -> $2,600.00; limit 2,500 bps)"
     )
-    assert f"breaker tripped for KIDX {first.address[:6]}…{first.address[-4:]}" in caplog.text
+    assert f"breaker tripped for KIDX {first.address[:6]}…{first.address[-4:]}" in keeper_log.text
 
 
 # --- 3. routes and slippage from the vault's policy, quoted before anything is simulated ----------------------------
@@ -372,15 +383,14 @@ def test_cycle__no_pool_on_any_route__skipped_naming_the_pair(journal):
 # --- 5. what the operator reads --------------------------------------------------------------------------------------
 
 
-def test_cycle__trade_sent__logged_with_vault_symbols_amounts_min_out_quote_and_tx_hash(journal, caplog):
+def test_cycle__trade_sent__logged_with_vault_symbols_amounts_min_out_quote_and_tx_hash(journal, keeper_log):
     vault = honest()
     node = ScriptedNode([vault])
     node.quotes["*"] = 9_970
 
-    with caplog.at_level(logging.INFO, logger="keeper"):
-        make_keeper(node, journal).cycle()
+    make_keeper(node, journal).cycle()
 
-    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("sent ")]
+    (line,) = [r.getMessage() for r in keeper_log.records if r.getMessage().startswith("sent ")]
     tx_hash = "0x" + keccak(hexstr=node.broadcast[0]).hex()
     assert line.startswith(f"sent KIDX {vault.address[:6]}…{vault.address[-4:]}: sell ")
     assert " WETH -> USDC via WETH -> USDC, min_out " in line and " USDC, quote " in line

@@ -5,10 +5,21 @@ import io
 import logging
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from keeper.cli import main
 from keeper.logs import configure_logging
+
+
+@pytest.fixture(autouse=True)
+def keeper_logger_restored():
+    """Other tests read the keeper's records through the root logger (pytest's caplog): leave it as found."""
+    logger = logging.getLogger("keeper")
+    handlers, propagate, level = list(logger.handlers), logger.propagate, logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.propagate, logger.level = propagate, level
 
 
 def test_configure_logging__info_line__utc_date_time_level_and_message_once():
