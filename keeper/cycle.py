@@ -180,11 +180,14 @@ class Keeper:
         the trade's oracle-bound `min_out`. A trade no pool can fill is skipped, not simulated: it costs no failure."""
         if not trades:
             return []
+        # Read once per token for the keeper's life: the deployment's route tokens too, so a route reads in symbols.
         symbols = self.chain.symbol_map(
             {t for trade, state in trades for t in (state.vault, *state.tokens, *state.access.hops)}
+            | {t for t in (*self.settings.route_tokens, self.settings.route_via) if abi.is_address(t)}
         )
         candidates = [
-            route_candidates(trade, state, self._route_via(state, symbols)) for trade, state in trades
+            route_candidates(trade, state, self._route_via(state, symbols), tuple(self.settings.route_tokens))
+            for trade, state in trades
         ]
         requests = [(trade.amount_in, path) for (trade, _), paths in zip(trades, candidates) for path in paths]
         answers = iter(self.chain.quotes(self.settings.adapter, requests))

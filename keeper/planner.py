@@ -336,17 +336,23 @@ def _trade(state: VaultState, route_via: str | None, leg: _Leg) -> Trade:
     )
 
 
-def route_candidates(trade: Trade, state: VaultState, route_via: str | None = None) -> list[tuple[str, ...]]:
+def route_candidates(
+    trade: Trade, state: VaultState, route_via: str | None = None, route_tokens: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
     """The paths worth quoting for `trade`: the planned one, direct, and through each hop the vault's policy allows
-    and `route_via` (when the policy allows it: a component, an allowed hop, or a policy that lists no hops), each
-    once and never through one of its own legs."""
+    and `route_via` (when the policy allows it: a component, an allowed hop, or a policy that lists no hops); a
+    policy that lists no hops is also quoted through each of `route_tokens` (the deployment's tokens). Each path
+    once, never through one of its own legs."""
     hops = state.access.hops if state.access is not None else ()
     allowed = {t.lower() for t in (*state.tokens, *hops)}
     vias = list(hops)
     if route_via and (not hops or route_via.lower() in allowed):
         vias.append(route_via)
+    if not hops:
+        vias += route_tokens
+    legs = (trade.sell.lower(), trade.buy.lower())
     paths = [trade.path, (trade.sell, trade.buy)]
-    paths += [(trade.sell, via, trade.buy) for via in vias if via.lower() not in (trade.sell.lower(), trade.buy.lower())]
+    paths += [(trade.sell, via, trade.buy) for via in vias if via.lower() not in legs]
     unique: list[tuple[str, ...]] = []
     for path in paths:
         if path not in unique:

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Also quote sell -> route_via -> buy when neither leg is it: an address, or a symbol (USDC) that the deployment
     # file or the vault's components and hops name. Routes through the policy's allowed hops are always quoted.
     route_via: str = ""
+    # Tokens a route may pass through when a vault's policy lists no hops: the deployment file's tokens by default.
+    route_tokens: list[str] = []
 
     # Who signs: an ape account alias. Never a key.
     account: str = ""
@@ -97,10 +99,10 @@ class Settings(BaseSettings):
             raise ConfigError(f"route-via {value!r} is neither an Ethereum address nor a token symbol like USDC")
         return value  # a symbol: resolved through the deployment file, else the vault's components and hops
 
-    @field_validator("vaults")
+    @field_validator("vaults", "route_tokens")
     @classmethod
-    def _addresses(cls, value: list[str]) -> list[str]:
-        return [checksum(v, "vault") for v in value]
+    def _addresses(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        return [checksum(v, info.field_name.replace("_", "-").removesuffix("s")) for v in value]
 
     def planner_config(self) -> PlannerConfig:
         return PlannerConfig(
@@ -145,5 +147,6 @@ def load_settings(**overrides) -> Settings:
             "factory": settings.factory or (deployment.factory if not settings.vaults else ""),
             "adapter": settings.adapter or adapter,
             "route_via": route_via,
+            "route_tokens": settings.route_tokens or list(deployment.tokens.values()),
         }
     )

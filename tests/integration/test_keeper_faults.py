@@ -10,11 +10,12 @@ import time
 
 import pytest
 from ape import accounts
-from fixtures.anvil import GUARDIAN, KEEPER
+from fixtures.anvil import GUARDIAN, KEEPER, Hostiles
 
 from keeper import abi
 from keeper.errors import RpcTransportError
 from keeper.executor import BUMP_DENOMINATOR, BUMP_NUMERATOR
+from keeper.journal import GLOBAL
 from keeper.signer import Signer
 
 WETH = 1
@@ -244,7 +245,7 @@ def test_cycle__oracle_jumps_past_limit__vault_breaker_stops_trading_until_reset
     assert len(report.sent) == 1 and len(world.trades(vault)) == 1
 
 
-def test_cycle__simulation_fails_max_failures_times__global_breaker_stops_sending(world, tmp_path):
+def test_cycle__keeper_revoked__not_served_nothing_simulated_and_no_failure_counted(world, tmp_path):
     vault = world.create_vault()
     world.move_price(WETH, 2_600)
     world.policy(vault).revoke_keeper(world.account(KEEPER), sender=world.account(GUARDIAN))
@@ -253,11 +254,27 @@ def test_cycle__simulation_fails_max_failures_times__global_breaker_stops_sendin
 
     reports = [world.cycle(keeper) for _ in range(4)]
 
+    assert all(r.sent == [] and r.orders == [] for r in reports)
+    assert reports[3].skipped[vault.address].startswith("not served: this keeper's account is neither a keeper")
+    assert keeper.journal.breakers() == {} and keeper.journal.failures() == 0
+    assert world.nonce() == nonce
+
+
+def test_cycle__simulation_fails_max_failures_times__that_vaults_breaker_stops_it_and_the_global_one_stays(world,
+                                                                                                      tmp_path):  # fmt: skip
+    hostiles = Hostiles(world)
+    vault = hostiles.vault("reverting_token", supply=10**18)  # small: the pool quotes it within the slippage
+    hostiles.arm()
+    keeper = world.keeper(tmp_path, [vault], max_failures=3)
+    nonce = world.nonce()
+
+    reports = [world.cycle(keeper) for _ in range(4)]
+
     assert all(r.sent == [] for r in reports)
     assert reports[3].skipped[vault.address].startswith("breaker: 3 failures in a row")
-    assert "rebalance_policy: not keeper" in keeper.journal.breakers()["global"]
+    assert "simulation reverted" in keeper.journal.breakers()[vault.address]
+    assert GLOBAL not in keeper.journal.breakers() and keeper.journal.failures() == 0
     assert world.nonce() == nonce
-    assert abi.revert_reason is not None
 
 
 def test_cycle__oracle_jump_on_a_token_two_vaults_hold__trips_both_vaults(world, tmp_path):

@@ -180,12 +180,14 @@ def make_keeper(node: ScriptedNode, journal: Journal, sign: bool = True, **overr
 def keeper_log(caplog):
     """The keeper logger's records, whether or not it propagates (the CLI and the bot turn propagation off)."""
     logger = logging.getLogger("keeper")
+    level, propagate = logger.level, logger.propagate
     logger.addHandler(caplog.handler)
-    level = logger.level
     logger.setLevel(logging.INFO)
+    logger.propagate = False  # else the root logger's copy of caplog's handler sees each record a second time
     yield caplog
     logger.removeHandler(caplog.handler)
     logger.setLevel(level)
+    logger.propagate = propagate
 
 
 @pytest.fixture
@@ -345,6 +347,16 @@ def test_cycle__default_slippage__min_out_at_the_policys_max_slippage_so_two_poo
     worth = min_out * vault.prices[buy] // 10 ** DECIMALS[buy]
     one_less = (min_out - 1) * vault.prices[buy] // 10 ** DECIMALS[buy]
     assert worth * 10_000 >= order.value_in * 9_900 > one_less * 10_000  # the fewest units worth 99 %: 100 bps
+
+
+def test_cycle__policy_lists_no_hops__routes_through_a_token_of_the_deployment(journal):
+    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC)).drift(UNI, 10 * ONE)
+    node = ScriptedNode([vault])
+    node.quotes = {(UNI, USDC, MKR): 9_940, (UNI, USDC, WBTC): 9_940}
+
+    (order,) = make_keeper(node, journal, route_tokens=[WETH, USDC]).cycle().orders
+
+    assert " UNI -> MKR via UNI -> USDC -> MKR, " in order.description
 
 
 def test_cycle__route_via_symbol__resolved_among_the_vaults_tokens_and_quoted(journal):
