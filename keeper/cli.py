@@ -13,10 +13,12 @@ import click
 
 from keeper.backtest import format_results, load_prices, run_backtest
 from keeper.cycle import CycleReport, Keeper, build
+from keeper.deployment import check_node, load_deployment
 from keeper.errors import KeeperError
 from keeper.journal import GLOBAL, Journal
 from keeper.logs import configure_logging
 from keeper.planner import Plan, plan
+from keeper.rpc import Rpc
 from keeper.settings import Settings, load_settings
 from keeper.state import VaultState, amount_text, usd_text, utc
 from keeper.strategies import STRATEGIES, make_strategy
@@ -43,7 +45,10 @@ def chain_options(command: Callable) -> Callable:
 
 def settings_from(**options) -> Settings:
     options["vaults"] = list(options.get("vaults") or []) or None
-    return load_settings(**options)
+    settings = load_settings(**options)
+    if settings.deployment:  # never act on a node that is not the chain the deployment file was written for
+        check_node(load_deployment(settings.deployment), Rpc(settings.rpc_url), str(settings.deployment))
+    return settings
 
 
 @click.group()
@@ -176,7 +181,8 @@ def summary(report: CycleReport) -> str:
         reasons[short] = reasons.get(short, 0) + 1
     why = "; ".join(f"{count} {reason}" for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
     return (
-        f"block {report.head.number} ({utc(report.head.timestamp)}): {len(report.states)} vaults read, "
+        f"block {report.head.number} ({utc(report.head.timestamp)}): {len(report.states)} vault"
+        f"{'' if len(report.states) == 1 else 's'} read, "
         f"{len(report.plans)} planned, {len(report.sent)} sent, {len(report.skipped)} skipped"
         f"{f' ({why})' if why else ''}, {report.round_trips} round trips"
     )
