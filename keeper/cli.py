@@ -8,6 +8,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -24,6 +25,7 @@ from keeper.state import VaultState, amount_text, usd_text, utc
 from keeper.strategies import STRATEGIES, make_strategy
 
 log = logging.getLogger("keeper")
+BUNDLED_PRICES = Path(__file__).resolve().parents[1] / "examples" / "backtest_prices.csv"  # the repository's copy
 
 
 def chain_options(command: Callable) -> Callable:
@@ -147,10 +149,11 @@ def reset_command(data_dir: str | None, vault: str | None) -> None:
 
 @main.command("backtest")
 @click.option("--prices", "prices_csv", type=click.Path(exists=True, dir_okay=False),
-              default="examples/backtest_prices.csv", show_default=True,
+              default=str(BUNDLED_PRICES), show_default="examples/backtest_prices.csv, from any folder",
               help="CSV: a `timestamp` column, then one USD price column per symbol.")  # fmt: skip
 @click.option("--strategy", "names", multiple=True, type=click.Choice(sorted(STRATEGIES)),
-              help="Strategy to run (repeatable; default: all).")  # fmt: skip
+              help="Strategy to run (repeatable; default: all but governance, which keeps the starting "
+                   "equal targets and so is equal-weight again).")  # fmt: skip
 @click.option("--every", "every_days", type=int, default=7, show_default=True, help="Days between rebalances.")
 @click.option("--fee-bps", type=int, default=30, show_default=True, help="Cost of trading, bps of the value sold.")
 @click.option("--step", type=int, default=10_000, show_default=True, help="Most a target moves per rebalance, bps.")
@@ -164,7 +167,7 @@ def backtest_command(prices_csv: str, names: tuple[str, ...], every_days: int, f
     with _errors():
         prices = load_prices(prices_csv)
         results = {}
-        for name in names or sorted(STRATEGIES):
+        for name in names or [name for name in sorted(STRATEGIES) if name != "governance"]:
             strategy = make_strategy(name, **strategy_options)
             results[name] = run_backtest(prices, strategy, rebalance_every_days=every_days, fee_bps=fee_bps, step=step)
         click.echo(format_results(results))
