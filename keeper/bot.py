@@ -37,7 +37,10 @@ class KeeperRunner(PollingRunner):
         last, away_since = None, None
         while not self.shutdown_event.is_set():
             try:
-                head = await asyncio.to_thread(chain.provider.get_block, "latest")
+                # The raw JSON-RPC block, as Silverback's websocket runner hands it over: an ape Block would be looked
+                # up again by hash when the task starts, and fail if the node has just gone away.
+                head = await asyncio.to_thread(chain.provider.make_request, "eth_getBlockByNumber", ["latest", False])
+                number = int(head["number"], 16)
             except Exception as error:  # noqa: BLE001 -- ape raises many kinds for a node that is gone; all mean wait
                 if away_since is None:
                     away_since = asyncio.get_running_loop().time()
@@ -45,10 +48,10 @@ class KeeperRunner(PollingRunner):
             else:
                 if away_since is not None:
                     away = asyncio.get_running_loop().time() - away_since
-                    log.warning("node back after %.1f s at block %d", away, head.number)
+                    log.warning("node back after %.1f s at block %d", away, number)
                     away_since = None
-                if last is None or head.number > last:
-                    last = head.number
+                if last is None or number > last:
+                    last = number
                     self._runtime_task_group.create_task(self.run_task(task_data, head))
             await asyncio.sleep(settings.interval)
 
