@@ -27,7 +27,11 @@ def test_accrue__after_a_year__mints_supply_f_over_1_minus_f(
     assert fee_vault.balanceOf(fee_recipient) == shares
     event = tx.events.filter(fee_vault.FeeAccrued)[0]
     assert event.shares == shares
-    assert event.multiplier == ref.accrued_multiplier(ONE, 1000 * ONE, shares)
+    # The event carries the raw multiplier: 1e20 * 98 %, below 1e20, so scaled up 10x with the shift raised to 1.
+    multiplier = ref.diluted(ref.START, 1000 * ONE, shares)
+    assert multiplier[1] == 1
+    assert event.multiplier == multiplier[0]
+    assert fee_vault.multiplier() == ref.multiplier_1e18(multiplier)
     assert fee_vault.last_accrual() == start + ref.YEAR
 
 
@@ -39,6 +43,9 @@ def test_accrue__fee_shares__keep_every_claim_covered(fee_vault, tokens, alice, 
     assert fee_vault.balanceOf(fee_recipient) > 0
     for token, unit in zip(tokens, fee_vault.basket()[1]):
         assert ref.ceil_div(unit * supply, ONE) <= token.balanceOf(fee_vault)
+    # basket() rounds each unit down; holdings() is the claim of the whole supply itself.
+    for token, held in zip(tokens, fee_vault.holdings()[1]):
+        assert held <= token.balanceOf(fee_vault)
 
 
 def test_accrue__twice_in_one_block__accrues_once(
@@ -57,19 +64,27 @@ def test_accrue__twice_in_one_block__accrues_once(
     assert vault.pending_fee_shares() == 0
 
 
-def test_accrue__frequent_calls_on_a_tiny_vault__do_not_round_the_fee_away(
+def test_accrue__frequent_calls_on_a_tiny_vault__move_the_clock_and_forgo_under_one_share(
     create_vault, tokens, alice, governance, fee_recipient, mint_for, chain
 ):
+    # Issue 10: a share pays only for the time it existed. Each accrual moves the clock to now, even when the time
+    # since the last one is worth less than one fee share; the recipient forgoes that (< 1 share-wei per accrual)
+    # instead of charging the accumulated time to whoever deposits next.
     vault = create_vault(tokens[:1], fees=(100, 0, 0))
     mint_for(vault, alice, 10**6)  # supply so small that one block's fee is below one share
-    start = vault.last_accrual()
+    last = vault.last_accrual()
     for _ in range(3):
-        vault.set_fee_recipient(fee_recipient, sender=governance)
+        tx = vault.set_fee_recipient(fee_recipient, sender=governance)
+        assert ref.fee_shares(10**6, 100, tx.timestamp - last) == 0
+        assert vault.last_accrual() == tx.timestamp  # the clock moved although no share was minted
+        last = tx.timestamp
     assert vault.balanceOf(fee_recipient) == 0
-    assert vault.last_accrual() == start  # time keeps accumulating
-    chain.pending_timestamp = start + ref.YEAR
-    vault.set_fee_recipient(fee_recipient, sender=governance)
-    assert vault.balanceOf(fee_recipient) == ref.fee_shares(10**6, 100, ref.YEAR)
+    assert vault.multiplier() == ONE  # and no claim shrank
+    # Time long enough to be worth whole shares is charged in full, from the last accrual.
+    chain.pending_timestamp = last + ref.YEAR
+    tx = vault.set_fee_recipient(fee_recipient, sender=governance)
+    assert vault.balanceOf(fee_recipient) == ref.fee_shares(10**6, 100, ref.YEAR) > 0
+    assert vault.last_accrual() == tx.timestamp
 
 
 def test_accrue__idle_for_decades__caps_fee_at_half(fee_vault, alice, governance, fee_recipient, mint_for, chain):

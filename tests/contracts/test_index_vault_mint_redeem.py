@@ -84,7 +84,7 @@ def test_mint__with_mint_fee__charges_fee_shares_in_kind(create_vault, tokens, a
     vault = create_vault(tokens[:2], fees=(0, 50, 0))  # 0.5 %
     amount = 1000 * ONE
     fee = ref.fee(amount, 50)
-    owed = ref.mint_owed(ONE, ONE, amount, 50)
+    owed = ref.mint_owed((ONE, ref.BASE_EXPONENT), ref.START, amount, 50)  # a creation unit u is (u, 38)
     assert vault.preview_mint(amount) == [owed, owed]
     fund(alice, vault, tokens[:2], [owed, owed])
     tx = vault.mint(amount, alice, sender=alice)
@@ -176,7 +176,10 @@ def test_redeem__skip_component__forfeits_it_to_remaining_holders(vault, tokens,
     mint_for(vault, bob, ONE)
     tx = vault.redeem(ONE, alice, [tokens[1]], sender=alice)
     assert balances(tokens, alice) == [ONE, 0, 3 * ONE]
-    assert tx.events.filter(vault.ClaimForfeited)[0].virtual_unit == 4 * ONE
+    # The unit 2e18 grows by supply / remaining = 2, carried at a 20-digit mantissa: (4e20, 40) is 4e18 per share.
+    event = tx.events.filter(vault.ClaimForfeited)[0]
+    assert (event.token, event.mantissa, event.exponent) == (tokens[1].address, 4 * 10**20, 40)
+    assert ref.forfeited_unit((2 * ONE, ref.BASE_EXPONENT), 2 * ONE, ONE) == (4 * 10**20, 40)
     assert vault.basket()[1] == [ONE, 4 * ONE, 3 * ONE]
     vault.redeem(ONE, bob, [], sender=bob)
     assert balances(tokens, bob) == [ONE, 4 * ONE, 3 * ONE]

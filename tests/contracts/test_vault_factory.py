@@ -8,7 +8,7 @@ from fixtures.vaults import Rebalancing
 ONE = 10**18
 DAY = 86_400
 MAX_COMPONENTS = 32
-MAX_UNIT = 2**96 - 1
+MAX_UNIT = 2**88 - 1  # IndexVault.MAX_UNIT: a unit is stored exactly as an 88-bit mantissa
 ZERO = ape.utils.ZERO_ADDRESS
 
 

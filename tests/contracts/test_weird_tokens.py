@@ -4,7 +4,7 @@ What the vault promises (IndexVault.vy `@custom:security` / `@custom:kill`): any
 rounding favours the vault; fee-on-transfer tokens revert on mint; tokens that return nothing work; tokens that
 return false revert; rebasing tokens are unsupported (a positive rebase is sweepable surplus, a negative one
 leaves the last redeemers short, who can still leave with `skip`); a frozen component can be skipped on redeem;
-mint, redeem and sweep are @nonreentrant.
+mint, redeem and sweep are @nonreentrant, and the views that read units are locked while they run.
 """
 
 import ape
@@ -60,6 +60,11 @@ def mint_exact(vault, components, account, amount):
     return owed
 
 
+def creation(unit):
+    """A creation unit u as the vault stores it: (u, 38), so its claim at the starting multiplier is u per 1e18."""
+    return unit, ref.BASE_EXPONENT
+
+
 def balances(components, account):
     return [token.balanceOf(account) for token in components]
 
@@ -96,7 +101,7 @@ DECIMAL_CASES = [
     (18, 10**18),
     (18, 1),
     (24, 10**24),
-    (24, 1000 * 10**24 + 1),
+    (24, 300 * 10**24 + 1),  # just below MAX_UNIT (2**88 - 1, ~309.5 whole tokens)
 ]
 DECIMAL_IDS = [f"dec{d}-unit{u}" for d, u in DECIMAL_CASES]
 # Amounts with a fractional exact claim for small units (x.5 wei and x.33 wei), so rounding shows.
@@ -116,7 +121,7 @@ def decimals_basket(request, create_token, standard, create_vault):
 def test_mint__any_decimals__pulls_exactly_preview_mint(decimals_basket, alice):
     vault, components, unit = decimals_basket
     owed = fund_exact(vault, components, alice, AMOUNT_A)
-    assert owed == [ref.mint_owed(unit, ONE, AMOUNT_A), ref.mint_owed(ONE, ONE, AMOUNT_A)]
+    assert owed == [ref.mint_owed(creation(unit), ref.START, AMOUNT_A), ref.mint_owed(creation(ONE), ref.START, AMOUNT_A)]
     vault.mint(AMOUNT_A, alice, sender=alice)
     assert balances(components, vault) == owed
     assert balances(components, alice) == [0, 0]
@@ -128,7 +133,7 @@ def test_redeem__any_decimals__pays_exactly_preview_redeem(decimals_basket, alic
     vault, components, unit = decimals_basket
     held = mint_exact(vault, components, alice, AMOUNT_A + AMOUNT_B)
     expected = vault.preview_redeem(AMOUNT_B)
-    assert expected == [ref.redeem_paid(unit, ONE, AMOUNT_B), ref.redeem_paid(ONE, ONE, AMOUNT_B)]
+    assert expected == [ref.redeem_paid(creation(unit), ref.START, AMOUNT_B), ref.redeem_paid(creation(ONE), ref.START, AMOUNT_B)]
     vault.redeem(AMOUNT_B, bob, [], sender=alice)
     assert balances(components, bob) == expected
     assert balances(components, vault) == [h - e for h, e in zip(held, expected)]
@@ -179,9 +184,9 @@ def test_mint__tiny_unit_smallest_whole_wei_claim__succeeds(
     smallest = ref.ceil_div(ONE, unit)
     mint_exact(vault, components, alice, smallest)
     assert vault.balanceOf(alice) == smallest
-    assert components[0].balanceOf(vault) == ref.mint_owed(unit, ONE, smallest)
+    assert components[0].balanceOf(vault) == ref.mint_owed(creation(unit), ref.START, smallest)
     vault.redeem(smallest, alice, [], sender=alice)
-    assert components[0].balanceOf(alice) == ref.redeem_paid(unit, ONE, smallest) >= 1
+    assert components[0].balanceOf(alice) == ref.redeem_paid(creation(unit), ref.START, smallest) >= 1
 
 
 @pytest.mark.parametrize("decimals, unit", TINY_CASES, ids=[f"dec{d}-unit{u}" for d, u in TINY_CASES])
@@ -498,8 +503,11 @@ def test_redeem__blacklist_receiver_frozen_and_skipped__forfeits_share_to_remain
     tx = vault.redeem(ONE, alice, [blacklist], sender=alice)
     assert balances(components, alice) == [0, ONE]
     assert vault.balanceOf(alice) == 0
-    # Carol's unit rises from 1e6 to 1e6 * 4 / 3 (rounded down), covering alice's 1e6 left behind.
-    assert tx.events.filter(vault.ClaimForfeited)[0].virtual_unit == 4 * 10**6 // 3
+    # Carol's unit rises from 1e6 to 1e6 * 4 / 3, carried at 20 digits (14 added to the exponent 38) and rounded
+    # down once, covering alice's 1e6 left behind.
+    event = tx.events.filter(vault.ClaimForfeited)[0]
+    assert (event.token, event.mantissa, event.exponent) == (blacklist.address, 4 * 10**20 // 3, 52)
+    assert ref.forfeited_unit(creation(10**6), 4 * ONE, 3 * ONE) == (4 * 10**20 // 3, 52)
     assert vault.basket()[1] == [4 * 10**6 // 3, ONE]
     assert_solvent(vault, components)
     with ape.reverts("blacklist_token: frozen"):
@@ -654,21 +662,25 @@ def test_redeem__reentrant_token_reenters_mint__reverts_on_lock_and_moves_nothin
 
 
 @pytest.mark.parametrize("operation", ["mint", "redeem"])
-def test_vault__reentrant_token_calls_preview_redeem__read_only_reentry_succeeds(
+def test_vault__reentrant_token_calls_preview_redeem__reverts_on_view_lock_and_moves_nothing(
     reentrant_basket, alice, operation
 ):
+    # Issue 10 item 6: the views that read units are @nonreentrant, so nothing can read them mid-call (in
+    # `rebalance`, between the swap and the new units). A token hook that calls one inside mint or redeem now
+    # fails on the lock, and takes the whole call with it.
     vault, components = reentrant_basket
     reentrant = components[1]
     mint_exact(vault, components, alice, ONE)
     fund_exact(vault, components, alice, ONE)
     reentrant.arm(vault, vault.preview_redeem.encode_input(ONE), sender=alice)
-    if operation == "mint":
-        tx = vault.mint(ONE, alice, sender=alice)
-        assert vault.totalSupply() == 2 * ONE
-    else:
-        tx = vault.redeem(ONE, alice, [], sender=alice)
-        assert vault.totalSupply() == 0
-    fired = tx.events.filter(reentrant.Fired)
-    assert len(fired) == 1
-    assert fired[0].target == vault.address
-    assert reentrant.target() == ape.utils.ZERO_ADDRESS
+    before = snapshot(vault, components, [alice])
+    with pytest.raises(ContractLogicError) as error:
+        if operation == "mint":
+            vault.mint(ONE, alice, sender=alice)
+        else:
+            vault.redeem(ONE, alice, [], sender=alice)
+    assert_lock_revert(error.value)
+    assert snapshot(vault, components, [alice]) == before
+    assert reentrant.target() == vault.address  # the revert rolled back the disarm too
+    # Outside a vault call the same view answers.
+    assert vault.preview_redeem(ONE) == [ONE, ONE]
