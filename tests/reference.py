@@ -1,9 +1,10 @@
 """Plain-Python reference of the vault's arithmetic, written from the spec, for tests to compare against.
 
 A unit is a decimal float (mantissa, exponent) and the fee multiplier is (multiplier, shift), with the multiplier
-kept in [1e20, 1e21): the claim of `shares` is mantissa * multiplier * shares / 10**(exponent + shift). Mint pays it
-rounded up, redeem rounded down. Each function below mirrors one internal function of IndexVault.vy integer for
-integer, so tests can predict every result exactly; `exact_claim` gives the unrounded rational for precision checks.
+kept in [1e20, 1e21): the claim of `shares` is mantissa * multiplier * shares / 10**(exponent + shift). A creation
+unit u (amount per 1e18 shares) is stored as (u, 38). Mint pays a claim rounded up, redeem rounded down. Each
+function below mirrors one internal function of IndexVault.vy or modules/unit_math.vy integer for integer, so tests
+can predict every result exactly; `exact_claim` gives the unrounded rational for precision checks.
 """
 
 from fractions import Fraction
@@ -12,7 +13,7 @@ PRECISION = 10**18
 BPS = 10_000
 YEAR = 365 * 86_400
 MAX_FEE_TIME = BPS * YEAR // 2
-MAX_UNIT = 2**96 - 1
+MAX_UNIT = 2**88 - 1
 
 MANTISSA_MIN = 10**20
 MANTISSA_LIMIT = 2**88
@@ -43,16 +44,6 @@ def fee(amount: int, fee_bps: int) -> int:
 
 
 # ---- units ----------------------------------------------------------------------------------------------------------
-
-
-def initial_unit(amount: int) -> Unit:
-    """`_initial_unit`: a creation unit (amount per 1e18 shares), exact below 2**88."""
-    if amount >= MANTISSA_LIMIT:
-        return amount // 10**3, BASE_EXPONENT - 3
-    if amount >= MANTISSA_MIN:
-        return amount, BASE_EXPONENT
-    digits = 20 - log10(amount)
-    return amount * 10**digits, BASE_EXPONENT + digits
 
 
 def exact_claim(unit: Unit, mult: Mult, shares: int) -> Fraction:
@@ -118,18 +109,21 @@ def bought_unit(unit: Unit, mult: Mult, supply: int, amount: int) -> Unit:
 
 
 def forfeited_unit(unit: Unit, supply: int, remaining: int) -> Unit:
-    """`_forfeit`: the unit grown by supply / remaining, so the remaining holders keep a skipped claim."""
+    """`_forfeited_unit`: the unit grown by supply / remaining, with digits added for a 1e20 mantissa or dropped to
+    stay below 2**88, so the remaining holders keep a skipped claim; unchanged when it would not fit."""
     mantissa, exponent = unit
-    if remaining == 0 or mantissa == 0:
+    if mantissa == 0:
         return unit
-    grown = mantissa * supply // remaining
-    digits = 0
+    digits = min(20 - log10(mantissa), MAX_EXPONENT - exponent) if mantissa < MANTISSA_MIN else 0
+    grown = mantissa * 10**digits * supply // remaining
+    exponent += digits
     if grown >= MANTISSA_LIMIT:
-        digits = log10(grown) - 25
-        if digits > exponent:
+        dropped = log10(grown) - 25
+        if dropped > exponent:
             return unit
-        grown //= 10**digits
-    return grown, exponent - digits
+        grown //= 10**dropped
+        exponent -= dropped
+    return grown, exponent
 
 
 # ---- fees -----------------------------------------------------------------------------------------------------------

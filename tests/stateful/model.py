@@ -5,19 +5,20 @@ result and every revert reason before it sends a transaction.
 """
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import reference as ref
 
 
 @dataclass
 class VaultModel:
-    virtual_units: list[int]
+    units: list[ref.Unit]  # (mantissa, exponent) per component
     management_fee: int
     mint_fee: int
     redeem_fee: int
     fee_recipient: str
     last_accrual: int
-    multiplier: int = ref.PRECISION
+    mult: ref.Mult = ref.START
     supply: int = 0
     paused: bool = False
     # Fee changes queued behind the timelock, (management, mint, redeem) -> eta: while any is queued (expired ones
@@ -31,7 +32,7 @@ class VaultModel:
     swept: list[int] = field(default_factory=list)
 
     def __post_init__(self):
-        n = len(self.virtual_units)
+        n = len(self.units)
         self.paid_in, self.paid_out, self.donated, self.swept = [0] * n, [0] * n, [0] * n, [0] * n
 
     def held(self, i: int) -> int:
@@ -40,34 +41,36 @@ class VaultModel:
 
     def claim(self, i: int) -> int:
         """Component i owed to all holders at the current multiplier and supply, rounded up."""
-        return ref.ceil_div(self.virtual_units[i] * self.multiplier * self.supply, ref.CLAIM_SCALE)
+        return ref.claim(self.units[i], self.mult, self.supply, round_up=True)
 
-    def accrued(self, now: int) -> tuple[int, int]:
+    def exact_claim(self, i: int) -> Fraction:
+        return ref.exact_claim(self.units[i], self.mult, self.supply)
+
+    def surplus(self, i: int) -> Fraction:
+        """What the vault holds of component i beyond the exact claim of all holders."""
+        return self.held(i) - self.exact_claim(i)
+
+    def accrued(self, now: int) -> tuple[int, ref.Mult]:
         """(fee shares, multiplier) that accruing at `now` would produce, without changing the model."""
-        if self.last_accrual == now:
-            return 0, self.multiplier
+        if self.last_accrual == now or self.management_fee == 0:
+            return 0, self.mult
         fee_shares = ref.fee_shares(self.supply, self.management_fee, now - self.last_accrual)
-        if fee_shares == 0:
-            return 0, self.multiplier
-        return fee_shares, ref.accrued_multiplier(self.multiplier, self.supply, fee_shares)
+        return fee_shares, ref.diluted(self.mult, self.supply, fee_shares)
 
     def accrue(self, now: int) -> int:
-        fee_shares, self.multiplier = self.accrued(now)
+        """Charge the fee up to `now`. A vault with a fee always moves its clock, shares or not: a share pays only
+        for the time it existed."""
+        fee_shares, self.mult = self.accrued(now)
+        if self.management_fee != 0:
+            self.last_accrual = now
         if fee_shares:
             self.supply += fee_shares
             self.credit(self.fee_recipient, fee_shares)
-            self.last_accrual = now
-        elif self.supply == 0:
-            self.last_accrual = now
         return fee_shares
 
-    def units(self, now: int) -> list[int]:
-        _, multiplier = self.accrued(now)
-        return [ref.unit(vu, multiplier) for vu in self.virtual_units]
-
-    def exact_claims(self, amount: int, multiplier: int) -> list[int]:
-        """Each component's exact claim of `amount` shares, scaled by 1e36."""
-        return [vu * multiplier * amount for vu in self.virtual_units]
+    def unit_amounts(self, now: int) -> list[int]:
+        _, mult = self.accrued(now)
+        return [ref.unit_amount(unit, mult) for unit in self.units]
 
     def effective_redeem_fee(self) -> int:
         return 0 if self.queued_fees else self.redeem_fee
@@ -80,8 +83,5 @@ class VaultModel:
 
     def forfeit(self, i: int, supply_before: int, burned: int) -> None:
         remaining = supply_before - burned
-        if remaining == 0:
-            return
-        virtual_unit = self.virtual_units[i] * supply_before // remaining
-        if virtual_unit <= ref.MAX_UNIT:
-            self.virtual_units[i] = virtual_unit
+        if remaining and self.units[i][0]:
+            self.units[i] = ref.forfeited_unit(self.units[i], supply_before, remaining)

@@ -14,7 +14,9 @@ from hypothesis import event, note
 from hypothesis.stateful import RuleBasedStateMachine, invariant
 
 import reference as ref
+from claims import allowance, stored_units
 from fixtures.vaults import Rebalancing
+from scripts._governance import change_id
 from stateful.model import VaultModel
 
 # (contract, decimals) of the component pool; index 4 is the blacklist token that can freeze a holder.
@@ -91,7 +93,7 @@ class StatefulBase(RuleBasedStateMachine):
             for token in self.tokens:
                 token.approve(self.vault, MAX_UINT256, sender=holder)
         self.model = VaultModel(
-            virtual_units=[unit for _, unit in basket],
+            units=[(unit, ref.BASE_EXPONENT) for _, unit in basket],
             management_fee=fees[0],
             mint_fee=fees[1],
             redeem_fee=fees[2],
@@ -99,6 +101,8 @@ class StatefulBase(RuleBasedStateMachine):
             last_accrual=tx.timestamp,
         )
         self.frozen: set[str] = set()
+        # Invariant 10's baseline: surplus less donations plus sweeps, which only rounding may raise.
+        self.surplus_before = [self.model.surplus(i) for i in range(len(self.tokens))]
         note(f"basket={basket} fees={fees}")
 
     def teardown(self):
@@ -123,15 +127,15 @@ class StatefulBase(RuleBasedStateMachine):
 
     def mint(self, user, amount: int) -> None:
         now = chain.pending_timestamp
-        fee_shares, multiplier = self.model.accrued(now)
+        fee_shares, mult = self.model.accrued(now)
         gross = amount + ref.fee(amount, self.model.mint_fee)
-        claims = self.model.exact_claims(gross, multiplier)
+        claims = [ref.exact_claim(unit, mult, gross) for unit in self.model.units]
         error = None
         if self.model.paused:
             error = "index_vault: mint paused"
         else:
             for i, claim in enumerate(claims):
-                if claim < ref.CLAIM_SCALE:
+                if self.model.units[i][0] and claim < 1:
                     error = "index_vault: mint rounds to zero"
                     break
                 if self.is_frozen(i, user):
@@ -149,7 +153,7 @@ class StatefulBase(RuleBasedStateMachine):
         assert tx.timestamp == now
         pulled = [b - a for b, a in zip(before, self.token_balances(user))]
         # Invariant 4: mint pays each exact claim rounded up, so the vault gains less than 1 wei per component.
-        assert pulled == [ref.ceil_div(claim, ref.CLAIM_SCALE) for claim in claims]
+        assert pulled == [ref.ceil_div(claim.numerator, claim.denominator) for claim in claims]
         self.model.accrue(now)
         self.model.supply += gross
         self.model.credit(user.address, amount)
@@ -160,14 +164,14 @@ class StatefulBase(RuleBasedStateMachine):
 
     def redeem(self, user, receiver, amount: int, skip: list[int]) -> None:
         now = chain.pending_timestamp
-        fee_shares, multiplier = self.model.accrued(now)
+        fee_shares, mult = self.model.accrued(now)
         burned = amount - ref.fee(amount, self.model.effective_redeem_fee())
-        claims = self.model.exact_claims(burned, multiplier)
+        claims = [ref.exact_claim(unit, mult, burned) for unit in self.model.units]
         error = None
         for i, claim in enumerate(claims):
             if i in skip:
                 continue
-            if claim < ref.CLAIM_SCALE:
+            if self.model.units[i][0] and claim < 1:
                 error = "index_vault: redeem rounds to zero"
                 break
             if self.is_frozen(i, receiver):
@@ -185,7 +189,7 @@ class StatefulBase(RuleBasedStateMachine):
         tx = self.vault.redeem(amount, receiver, skipped, sender=user)
         received = [a - b for b, a in zip(before, self.token_balances(receiver))]
         # Invariant 4: redeem pays each exact claim rounded down; invariant 7: skipped components pay nothing.
-        expected = [0 if i in skip else claim // ref.CLAIM_SCALE for i, claim in enumerate(claims)]
+        expected = [0 if i in skip else claim.numerator // claim.denominator for i, claim in enumerate(claims)]
         assert received == expected
         self.model.accrue(now)
         supply_before = self.model.supply
@@ -275,7 +279,7 @@ class StatefulBase(RuleBasedStateMachine):
         self.check_fee_event(tx, fee_shares)
 
     def cancel_fees(self, fees: tuple[int, int, int]) -> None:
-        self.vault.cancel(self.vault.change_id("set_fees", encode(["uint256"] * 3, fees)), sender=self.guardian)
+        self.vault.cancel(change_id("set_fees", encode(["uint256"] * 3, fees)), sender=self.guardian)
         del self.model.queued_fees[fees]
 
     def current_fees(self) -> tuple[int, int, int]:
@@ -317,6 +321,7 @@ class StatefulBase(RuleBasedStateMachine):
         self.check_vault_is_solvent(state)
         self.check_no_free_profit()
         self.check_units_change_only_by_fees_and_forfeits(state)
+        self.check_claims_precision()
 
     def check_supply_is_sum_of_balances(self, state):
         """Invariant 1: total supply equals the sum of balances, fee shares included."""
@@ -325,11 +330,11 @@ class StatefulBase(RuleBasedStateMachine):
 
     def check_vault_is_solvent(self, state):
         """Invariant 2: every component covers ceil(unit * supply / 1e18), and the exact claim too."""
-        _, multiplier = self.model.accrued(state.timestamp)
+        _, mult = self.model.accrued(state.timestamp)
         for i in range(len(self.tokens)):
             assert state.held[i] == self.model.held(i)  # the ghost ledger: nothing appears or vanishes
             assert ref.ceil_div(state.units[i] * state.supply, ref.PRECISION) <= state.held[i]
-            assert self.model.virtual_units[i] * multiplier * state.supply <= state.held[i] * ref.CLAIM_SCALE
+            assert ref.exact_claim(self.model.units[i], mult, state.supply) <= state.held[i]
 
     def check_no_free_profit(self):
         """Invariant 3: holders together never take out more of a component than they paid in."""
@@ -337,7 +342,20 @@ class StatefulBase(RuleBasedStateMachine):
             assert self.model.paid_out[i] <= self.model.paid_in[i]
 
     def check_units_change_only_by_fees_and_forfeits(self, state):
-        """Invariant 5: units follow the model (fee multiplier, skip forfeits), never balances or donations."""
-        assert list(state.units) == self.model.units(state.timestamp)
+        """Invariant 5: units follow the model (fee multiplier, skip forfeits), never balances or donations: the
+        stored (mantissa, exponent) pairs exactly, and the 1e18-share amounts `basket()` reports."""
+        assert stored_units(self.vault) == self.model.units
+        assert list(state.units) == self.model.unit_amounts(state.timestamp)
         assert state.last_accrual == self.model.last_accrual
         assert state.mint_paused == self.model.paused
+
+    def check_claims_precision(self):
+        """Invariant 10: no step moved more than max(1 wei, 1e-18 of the claim) of any component from holders to
+        surplus per operation (a step is the fee accrual plus one action), and none moved any the other way. Donations
+        and sweeps move surplus only, so they are taken out. With invariant 12 (a share pays the fee only for its own
+        time: the model's clock, checked against the vault's by invariant 5) this bounds what any sequence takes."""
+        for i in range(len(self.tokens)):
+            baseline = self.model.surplus(i) - self.model.donated[i] + self.model.swept[i]
+            moved = baseline - self.surplus_before[i]
+            assert 0 <= moved <= 2 * allowance(self.model.exact_claim(i)), f"component {i}: {float(moved)} wei"
+            self.surplus_before[i] = baseline

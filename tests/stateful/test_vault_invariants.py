@@ -37,7 +37,9 @@ class VaultInvariants(StatefulBase):
     def rule_mint(self, data):
         # The smallest amount whose every claim is at least one wei: amounts just around it probe rounding, larger
         # ones fees and overflow, arbitrary ones everything else.
-        edge = max(ref.ceil_div(ref.CLAIM_SCALE, vu * self.model.multiplier) for vu in self.model.virtual_units)
+        edge = max(
+            ref.ceil_div(10 ** (e + self.model.mult[1]), m * self.model.mult[0]) for m, e in self.model.units if m
+        )
         amount = data.draw(
             st.one_of(
                 st.integers(max(1, edge - 2), edge + 2),
