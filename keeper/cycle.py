@@ -207,11 +207,13 @@ class Keeper:
         return orders
 
     def _route_via(self, state: VaultState, symbols: dict[str, str]) -> str | None:
-        """`route_via` as an address for this vault: given as one, or the component or hop with that symbol."""
+        """`route_via` as an address for this vault: given as one, or this vault's component, allowed hop or route
+        token with that symbol (never any token of that symbol: anyone can deploy a token called USDC)."""
         via = self.settings.route_via
         if not via or abi.is_address(via):
             return via or None
-        return next((t for t, symbol in symbols.items() if symbol.upper() == via.upper() and t != state.vault), None)
+        known = (*state.tokens, *state.access.hops, *self.settings.route_tokens)
+        return next((t for t in known if symbols.get(t, "").upper() == via.upper()), None)
 
     def _targets_orders(self, states: dict, head: Head, report: CycleReport, breakers: dict[str, str]) -> list[Order]:
         """`set_targets` orders for vaults whose target period has passed and whose strategist this account is
