@@ -1,13 +1,14 @@
 """RebalancePolicy configuration: constructor checks (through the factory), targets, bounds, limits, adapters, the
 oracle, components, keepers, the strategist, pause and cancel, and the exit window (the vault's redeem fee is waived
-while any change is queued in the policy). Trades themselves (`check_trade`, `record_trade`) are not tested here;
-here `check_trade` is only used to show that a role change took effect."""
+while any change is queued in the policy or in its oracle router). Trades themselves (`check_trade`, `record_trade`)
+are not tested here; here `check_trade` is only used to show that a role change took effect."""
 
 from dataclasses import replace
 
 import ape
 import pytest
 from fixtures.market import UNITS as MARKET_UNITS
+from fixtures.market import path
 from fixtures.vaults import Limits, Rebalancing
 
 ONE = 10**18
@@ -20,7 +21,9 @@ UNITS = [ONE, 2 * ONE, 3 * ONE]
 TARGETS = [4_000, 3_000, 3_000]
 MIN_WEIGHTS = [1_000, 1_000, 1_000]
 MAX_WEIGHTS = [6_000, 5_000, 5_000]
-LIMITS = Limits()  # slippage 100, trade 2,000, NAV loss 50, tolerance 50, cooldown 1 h, step 500, period 7 days
+# slippage 100, trade 2,000, NAV loss 50, tolerance 50, cooldown 1 h, step 500, period 7 days, and a loss budget below
+# its cap (100 bps a day), so that one step looser is still a valid limit
+LIMITS = Limits(loss_budget=100)
 CAPS = Limits(
     max_slippage=1_000,
     max_trade=10_000,
@@ -29,8 +32,19 @@ CAPS = Limits(
     cooldown=30 * DAY,
     target_step=10_000,
     target_period=365 * DAY,
+    loss_budget=500,
 )
-FLOORS = Limits(max_slippage=0, max_trade=1, max_nav_loss=0, tolerance=0, cooldown=0, target_step=0, target_period=0)
+# The cooldown's floor is 15 minutes (MIN_COOLDOWN): no creator or governance may go below it.
+FLOORS = Limits(
+    max_slippage=0,
+    max_trade=1,
+    max_nav_loss=0,
+    tolerance=0,
+    cooldown=900,
+    target_step=0,
+    target_period=0,
+    loss_budget=0,
+)
 STRICTER = Limits(
     max_slippage=50,
     max_trade=1_000,
@@ -39,6 +53,7 @@ STRICTER = Limits(
     cooldown=7_200,
     target_step=250,
     target_period=14 * DAY,
+    loss_budget=50,
 )
 
 # One field past its hard cap, and the reason; the same checks guard the constructor and `propose_limits`.
@@ -51,6 +66,7 @@ ABOVE_CAP = [
     ("target_step", 10_001, "rebalance_policy: target step above cap"),
     ("cooldown", 30 * DAY + 1, "rebalance_policy: cooldown above cap"),
     ("target_period", 365 * DAY + 1, "rebalance_policy: target period above cap"),
+    ("loss_budget", 501, "rebalance_policy: loss budget above cap"),
 ]
 ABOVE_CAP_IDS = [f"{field}={value}" for field, value, _ in ABOVE_CAP]
 
@@ -63,6 +79,7 @@ LOOSER = [
     ("target_step", 501),
     ("cooldown", 3_599),
     ("target_period", 7 * DAY - 1),
+    ("loss_budget", 101),
 ]
 
 
@@ -79,6 +96,13 @@ def weights(policy):
 
 def target_state(policy):
     return weights(policy), policy.last_target_change()
+
+
+def check_trade(vault, policy, keeper, tokens, adapter):
+    """`check_trade` for one whole tokens[0] sold for tokens[1] on the direct path, on the vault's own holdings."""
+    held_tokens, held = vault.holdings()
+    data = path(tokens[0], tokens[1])
+    return policy.check_trade(keeper, tokens[0], tokens[1], ONE, ONE, adapter, data, held_tokens, held)
 
 
 # --- fixtures ---------------------------------------------------------------------------------------------------------
@@ -130,6 +154,13 @@ def vault(build):
 @pytest.fixture(scope="module")
 def policy(vault, policy_of):
     return policy_of(vault)
+
+
+@pytest.fixture(scope="module")
+def wide_policy(build, policy_of):
+    """The configured vault's policy with a target step of 10,000 (in practice raised through `propose_limits`),
+    so any move reaches the bounds check."""
+    return policy_of(build(limits=replace(LIMITS, target_step=BPS)))
 
 
 @pytest.fixture(scope="module")
@@ -286,11 +317,16 @@ def test_init__limits_at_caps_or_floors__succeed(build, policy_of, limits):
     assert policy_of(build(limits=limits)).limits() == limits.as_tuple()
 
 
+def test_init__cooldown_one_second_below_floor__reverts(build):
+    with ape.reverts("rebalance_policy: cooldown below floor"):
+        build(limits=replace(FLOORS, cooldown=899))
+
+
 # --- set_targets ------------------------------------------------------------------------------------------------------
 
 
-def test_set_targets__governance_any_in_bounds__applies_and_logs(policy, governance):
-    new = [6_000, 1_000, 3_000]  # 2,000 moved: far past the strategist's step
+def test_set_targets__governance_within_step__applies_and_logs(policy, governance):
+    new = [4_500, 2_500, 3_000]  # 500 moved: one strategist step
     tx = policy.set_targets(new, sender=governance)
     assert weights(policy) == (new, MIN_WEIGHTS, MAX_WEIGHTS)
     assert policy.last_target_change() == tx.timestamp
@@ -299,11 +335,40 @@ def test_set_targets__governance_any_in_bounds__applies_and_logs(policy, governa
     assert list(event.targets) == new
 
 
-def test_set_targets__governance_right_after_strategist__ignores_step_and_period(policy, governance, strategist):
-    policy.set_targets([4_500, 2_500, 3_000], sender=strategist)
-    tx = policy.set_targets([1_000, 5_000, 4_000], sender=governance)
-    assert weights(policy)[0] == [1_000, 5_000, 4_000]
+def test_set_targets__governance_past_step__reverts_target_step_too_large(policy, governance):
+    # Issue 10: governance's target moves obey the strategist's step; a larger one waits the timelock (below).
+    before = target_state(policy)
+    with ape.reverts("rebalance_policy: target step too large"):
+        policy.set_targets([6_000, 1_000, 3_000], sender=governance)  # 2,000 moved
+    assert target_state(policy) == before
+
+
+def test_set_targets__governance_after_timelocked_step_raise__applies_the_larger_move(policy, governance, chain):
+    wider = replace(LIMITS, target_step=2_000)
+    _, eta = queued(policy.propose_limits(wider.as_tuple(), sender=governance), policy)
+    with ape.reverts("rebalance_policy: target step too large"):  # queued is not enough
+        policy.set_targets([6_000, 1_000, 3_000], sender=governance)
+    chain.pending_timestamp = eta
+    policy.execute_limits(wider.as_tuple(), sender=governance)
+    tx = policy.set_targets([6_000, 1_000, 3_000], sender=governance)
+    assert weights(policy)[0] == [6_000, 1_000, 3_000]
     assert policy.last_target_change() == tx.timestamp
+
+
+def test_set_targets__governance_right_after_strategist__reverts_target_change_too_soon(policy, governance, strategist):
+    # Issue 10: governance shares the strategist's period, so the two cannot step the targets twice per period.
+    start = policy.set_targets([4_500, 2_500, 3_000], sender=strategist).timestamp
+    with ape.reverts("rebalance_policy: target change too soon"):
+        policy.set_targets([4_000, 3_000, 3_000], sender=governance)
+    assert target_state(policy) == (([4_500, 2_500, 3_000], MIN_WEIGHTS, MAX_WEIGHTS), start)
+
+
+def test_set_targets__governance_at_period_after_strategist__applies(policy, governance, strategist, chain):
+    start = policy.set_targets([4_500, 2_500, 3_000], sender=strategist).timestamp
+    chain.pending_timestamp = start + LIMITS.target_period
+    tx = policy.set_targets([4_000, 3_000, 3_000], sender=governance)
+    assert weights(policy)[0] == [4_000, 3_000, 3_000]
+    assert policy.last_target_change() == tx.timestamp == start + LIMITS.target_period
 
 
 @pytest.mark.parametrize("new", [[4_500, 2_500, 3_000], [3_500, 3_000, 3_500]], ids=["up_down", "down_up"])
@@ -365,17 +430,17 @@ def test_set_targets__not_summing_to_10000__reverts(policy, request, who, new):
 
 
 @pytest.mark.parametrize("new", [[6_001, 2_000, 1_999], [999, 4_501, 4_500]], ids=["above_max", "below_min"])
-def test_set_targets__governance_outside_bounds__reverts(policy, governance, new):
-    before = target_state(policy)
+def test_set_targets__governance_outside_bounds__reverts(wide_policy, governance, new):
+    before = target_state(wide_policy)
     with ape.reverts("rebalance_policy: target outside bounds"):
-        policy.set_targets(new, sender=governance)
-    assert target_state(policy) == before
+        wide_policy.set_targets(new, sender=governance)
+    assert target_state(wide_policy) == before
 
 
 @pytest.mark.parametrize("new", [[6_000, 1_000, 3_000], [1_000, 5_000, 4_000]], ids=["max", "min"])
-def test_set_targets__governance_on_the_bounds__applies(policy, governance, new):
-    policy.set_targets(new, sender=governance)
-    assert weights(policy)[0] == new
+def test_set_targets__governance_on_the_bounds__applies(wide_policy, governance, new):
+    wide_policy.set_targets(new, sender=governance)
+    assert weights(wide_policy)[0] == new
 
 
 def test_set_targets__strategist_within_step_but_outside_bounds__reverts(policy, governance, strategist, tokens):
@@ -528,6 +593,15 @@ def test_propose_limits__above_cap__reverts(policy, governance, field, value, re
     assert policy.queued_count() == 0
 
 
+@pytest.mark.parametrize("function", ["set_limits", "propose_limits"])
+def test_limits__cooldown_below_floor__reverts(policy, governance, function):
+    # A shorter cooldown is looser, but no timelock can take it below the floor either.
+    with ape.reverts("rebalance_policy: cooldown below floor"):
+        getattr(policy, function)(replace(LIMITS, cooldown=899).as_tuple(), sender=governance)
+    assert policy.limits() == LIMITS.as_tuple()
+    assert policy.queued_count() == 0
+
+
 def test_propose_limits__at_caps__queues_without_applying(policy, governance):
     tx = policy.propose_limits(CAPS.as_tuple(), sender=governance)
     assert tx.events.filter(policy.ChangeQueued)[0].action == "set_limits"
@@ -586,12 +660,12 @@ def test_execute_adapter__one_second_early__reverts(policy, governance, other_ad
     assert not policy.is_adapter(other_adapter)
 
 
-def test_remove_adapter__allowed__removes_at_once(policy, governance, keeper, adapter, tokens):
+def test_remove_adapter__allowed__removes_at_once(vault, policy, governance, keeper, adapter, tokens):
     tx = policy.remove_adapter(adapter, sender=governance)
     assert not policy.is_adapter(adapter)
     assert tx.events.filter(policy.AdapterRemoved)[0].adapter == adapter.address
     with ape.reverts("rebalance_policy: adapter not allowed"):
-        policy.check_trade(keeper, tokens[0], tokens[1], ONE, ONE, adapter)
+        check_trade(vault, policy, keeper, tokens, adapter)
 
 
 @pytest.mark.parametrize("which", ["never_allowed", "already_removed"])
@@ -771,7 +845,7 @@ def test_add_keeper__not_governance__reverts(policy, request, alice, who):
 
 @pytest.mark.parametrize("role", ["guardian", "governance"])
 def test_revoke_keeper__by_guardian_or_governance__stops_it_at_once(
-    policy, keeper, adapter, tokens, request, role
+    vault, policy, keeper, adapter, tokens, request, role
 ):
     by = request.getfixturevalue(role)
     tx = policy.revoke_keeper(keeper, sender=by)
@@ -779,7 +853,7 @@ def test_revoke_keeper__by_guardian_or_governance__stops_it_at_once(
     event = tx.events.filter(policy.KeeperRevoked)[0]
     assert (event.keeper, event.by) == (keeper.address, by.address)
     with ape.reverts("rebalance_policy: not keeper"):
-        policy.check_trade(keeper, tokens[0], tokens[1], ONE, ONE, adapter)
+        check_trade(vault, policy, keeper, tokens, adapter)
 
 
 @pytest.mark.parametrize("who", ["alice", "keeper", "strategist"])
@@ -820,14 +894,14 @@ def test_set_strategist__not_governance__reverts(policy, request, alice, strateg
 
 @pytest.mark.parametrize("role", ["guardian", "governance"])
 def test_pause_rebalance__by_guardian_or_governance__check_trade_refuses(
-    policy, keeper, adapter, tokens, request, role
+    vault, policy, keeper, adapter, tokens, request, role
 ):
     by = request.getfixturevalue(role)
     tx = policy.pause_rebalance(sender=by)
     assert policy.rebalance_paused()
     assert tx.events.filter(policy.RebalancePaused)[0].by == by
     with ape.reverts("rebalance_policy: rebalance paused"):
-        policy.check_trade(keeper, tokens[0], tokens[1], ONE, ONE, adapter)
+        check_trade(vault, policy, keeper, tokens, adapter)
 
 
 @pytest.mark.parametrize("who", ["alice", "keeper", "strategist"])
@@ -837,14 +911,16 @@ def test_pause_rebalance__by_anyone_else__reverts(policy, request, who):
     assert not policy.rebalance_paused()
 
 
-def test_unpause_rebalance__by_governance__lifts_the_pause(policy, guardian, governance, keeper, adapter, tokens):
+def test_unpause_rebalance__by_governance__lifts_the_pause(
+    vault, policy, guardian, governance, keeper, adapter, tokens
+):
     policy.pause_rebalance(sender=guardian)
     tx = policy.unpause_rebalance(sender=governance)
     assert not policy.rebalance_paused()
     assert tx.events.filter(policy.RebalanceUnpaused)[0].by == governance
     # Past the pause check, the next one to fail is the feedless placeholder oracle's.
     with ape.reverts("oracle_router: no feed"):
-        policy.check_trade(keeper, tokens[0], tokens[1], ONE, ONE, adapter)
+        check_trade(vault, policy, keeper, tokens, adapter)
 
 
 @pytest.mark.parametrize("who", ["guardian", "alice"])
@@ -1015,6 +1091,21 @@ def test_redeem__oracle_change_queued_then_executed__free_then_charged(
     assert vault.balanceOf(fee_recipient) == ONE // 2
 
 
+def test_redeem__oracle_router_change_queued__free_until_cancelled(
+    fee_vault, fee_policy, placeholder_oracle, create_feed, tokens, alice, governance, fee_recipient
+):
+    # Issue 10 item 5: a change queued in the router that prices the vault opens the exit window too.
+    assert fee_policy.oracle() == placeholder_oracle.address
+    tx = placeholder_oracle.propose_sequencer(create_feed(0, 0), 3_600, sender=governance)
+    change_id = tx.events.filter(placeholder_oracle.ChangeQueued)[0].id
+    assert fee_policy.queued_count() == 0 and fee_vault.queued_count() == 0  # nothing queued in the policy or vault
+    assert fee_policy.changes_queued()
+    assert_redeem_free(fee_vault, tokens, alice, fee_recipient, 10 * ONE)
+    placeholder_oracle.cancel(change_id, sender=governance)
+    assert not fee_policy.changes_queued()
+    assert_redeem_charged(fee_vault, tokens, alice, fee_recipient, 50 * ONE)
+
+
 # --- the policy follows the vault's roles -----------------------------------------------------------------------------
 
 
@@ -1028,10 +1119,10 @@ def test_transfer_governance__accepted_on_vault__moves_the_policys_governance(
     with ape.reverts("rebalance_policy: not governance"):
         policy.set_bounds(tokens[0], 2_000, 5_000, sender=governance)
     with ape.reverts("rebalance_policy: not strategist"):
-        policy.set_targets([6_000, 1_000, 3_000], sender=governance)
+        policy.set_targets([4_500, 2_500, 3_000], sender=governance)
     policy.set_bounds(tokens[0], 2_000, 6_000, sender=alice)
-    policy.set_targets([6_000, 1_000, 3_000], sender=alice)  # governance's freedom from step and period
-    assert weights(policy) == ([6_000, 1_000, 3_000], [2_000, 1_000, 1_000], [6_000, 5_000, 5_000])
+    policy.set_targets([4_500, 2_500, 3_000], sender=alice)  # governance's target move, within the step
+    assert weights(policy) == ([4_500, 2_500, 3_000], [2_000, 1_000, 1_000], [6_000, 5_000, 5_000])
 
 
 def test_set_guardian__on_vault__moves_the_policys_guardian(vault, policy, governance, guardian, bob):
