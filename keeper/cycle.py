@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from keeper import abi
 from keeper.breakers import price_jumps
 from keeper.chain import Chain, Head, VaultReadError
+from keeper.deployment import check_node, load_deployment
 from keeper.errors import ConfigError, KeeperError
 from keeper.executor import Executor, Order, SendPolicy
 from keeper.history import PriceHistory
@@ -264,6 +265,8 @@ def build(settings: Settings, *, sign: bool, rpc: Rpc | None = None, account=Non
         raise ConfigError("nothing to watch: give --factory (every vault it created) or --vault ADDRESS")
     rpc = rpc or Rpc(settings.rpc_url, settings.rpc_timeout, settings.rpc_retries)
     chain = Chain(rpc, settings.lens, settings.factory, settings.vaults, read_gas=settings.max_gas * 4)
+    if settings.deployment is not None:  # the node must be the chain the file was written for, before anything else
+        check_node(load_deployment(settings.deployment), rpc, str(settings.deployment))
     chain.check_contract(settings.lens, "lens")
     if settings.factory:
         chain.check_contract(settings.factory, "factory")

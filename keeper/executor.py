@@ -116,7 +116,9 @@ class Executor:
             failed = call if isinstance(call, RpcError) else estimate if isinstance(estimate, RpcError) else None
             if failed is not None:
                 # The vault's own streak: a stranger's vault that never simulates must not stop the others.
-                reason = f"simulation reverted: {abi.revert_reason(failed.data) if failed.data else failed.message}"
+                # No revert data (out of gas, an invalid opcode): the node's own words say more than "no reason".
+                said = abi.revert_reason(failed.data) if failed.data not in (None, "", "0x") else failed.message
+                reason = f"simulation reverted: {said}"
                 self._failure(order.vault, f"{order.description or order.key}: {reason}", head.number, order.vault)
                 continue
             gas = int(estimate, 16) * (BPS + self.policy.gas_margin) // BPS

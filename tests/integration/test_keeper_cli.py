@@ -132,7 +132,8 @@ def test_plan__deployment_file__finds_lens_factory_and_every_vault(world, tmp_pa
         network="ethereum:local", chain_id=31337, deployer=world.account(0).address,
         oracle_router=world.market.router.address, vault_blueprint=world.factory.VAULT_BLUEPRINT(),
         policy_blueprint=world.factory.POLICY_BLUEPRINT(), factory=world.factory.address, lens=world.lens.address,
-        adapters={"uniswap_v2": world.market.adapter.address},
+        adapters={"uniswap_v2": world.market.adapter.address}, genesis_hash=world.rpc("eth_getBlockByNumber", "0x0",
+                                                                                        False)["hash"],
     )  # fmt: skip
     save_deployment(deployment, tmp_path / "local.json")
 
@@ -141,3 +142,19 @@ def test_plan__deployment_file__finds_lens_factory_and_every_vault(world, tmp_pa
 
     assert result.exit_code == 0, result.output
     assert f"vault {vault.address}" in result.output and "trade 1: sell" in result.output
+
+
+def test_plan__deployment_file_of_another_local_chain__refuses_in_one_sentence(world, tmp_path):
+    deployment = Deployment(
+        network="ethereum:local", chain_id=31337, deployer=world.account(0).address,
+        oracle_router=world.market.router.address, vault_blueprint=world.factory.VAULT_BLUEPRINT(),
+        policy_blueprint=world.factory.POLICY_BLUEPRINT(), factory=world.factory.address, lens=world.lens.address,
+        adapters={"uniswap_v2": world.market.adapter.address}, genesis_hash="0x" + "ab" * 32,
+    )  # fmt: skip
+    save_deployment(deployment, tmp_path / "local.json")
+
+    result = CliRunner().invoke(main, ["plan", "--deployment", str(tmp_path / "local.json"), "--rpc-url", world.uri,
+                                       "--data-dir", str(tmp_path)])  # fmt: skip
+
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and "is for another local chain" in result.output
