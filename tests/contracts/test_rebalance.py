@@ -23,7 +23,6 @@ ONE = 10**18
 BPS = 10_000
 HOUR = 3_600
 DAY = 86_400
-CLAIM_SCALE = 10**36
 HEARTBEAT = DAY  # the market feeds' heartbeat
 USDC, WETH, WBTC = 0, 1, 2
 E8 = 10**8  # feed decimals
@@ -92,10 +91,18 @@ def snapshot(vault, policy, market):
 
 
 def assert_claims_covered(vault, project):
-    """balance >= ceil(unit * supply / 1e18) for every component (multiplier 1e18: no fees in these vaults)."""
+    """balance >= ceil(unit * supply / 1e18) for every component (multiplier 1e18: no fees in these vaults), and
+    balance >= the claim of the whole supply itself (`holdings`; `basket` rounds each unit down)."""
     supply = vault.totalSupply()
     for token, unit in zip(*vault.basket()):
         assert project.MockERC20.at(token).balanceOf(vault) >= ref.ceil_div(unit * supply, ONE)
+    for token, held in zip(*vault.holdings()):
+        assert project.MockERC20.at(token).balanceOf(vault) >= held
+
+
+def creation(units):
+    """Creation units as the vault stores them: u is (u, 38), exactly u per 1e18 shares at the starting multiplier."""
+    return [(unit, ref.BASE_EXPONENT) for unit in units]
 
 
 def redeem_all(vault, project, holder):
@@ -155,32 +162,63 @@ def test_rebalance__weth_overweight_after_price_rise__sells_weth_for_usdc_and_re
             value_in=market.router.value(weth, amount_in),
         )
     ]
-    # Units from the claims, rounded down (M = 1e18, no fees): the sold leg loses amount_in, the bought gains received.
-    scaled = supply * multiplier
-    expected_units = [
-        (units_before[USDC] * scaled + received * CLAIM_SCALE) // scaled,
-        (units_before[WETH] * scaled - amount_in * CLAIM_SCALE) // scaled,
-        units_before[WBTC],
+    # Units from the claims (issue 10): the sold leg's claim of the whole supply shrinks by exactly amount_in and the
+    # bought leg's grows by received, each unit rounded down once at a 20-digit mantissa (tests/reference.py).
+    mult = ref.START  # no fees in this vault
+    before = creation(units_before)
+    new_units = [
+        ref.bought_unit(before[USDC], mult, supply, received),
+        ref.sold_unit(before[WETH], mult, supply, amount_in),
+        before[WBTC],
     ]
+    expected_units = [ref.unit_amount(unit, mult) for unit in new_units]
     assert vault.basket() == ([t.address for t in market.tokens], expected_units)
     assert expected_units[WETH] == 14 * 10**16
     assert expected_units[USDC] == 400 * 10**6 + received // 100
-    assert [t.balanceOf(vault) for t in market.tokens] == [
+    balances_after = [
         balances_before[USDC] + received,
         balances_before[WETH] - amount_in,
         balances_before[WBTC],
     ]
+    assert [t.balanceOf(vault) for t in market.tokens] == balances_after
+    # What holders own is what the vault holds, to within one wei of each leg: no value became sweepable surplus.
+    held = [ref.holding(unit, mult, supply) for unit in new_units]
+    assert vault.holdings()[1] == held
+    assert all(0 <= balance - h <= 1 for balance, h in zip(balances_after, held))
     assert policy.last_rebalance() == tx.timestamp
     # No allowance and no tokens are left behind anywhere on the way.
     assert weth.allowance(vault, market.adapter) == 0
     assert weth.allowance(market.adapter, market.uniswap.router) == 0
     assert weth.balanceOf(market.adapter) == 0 and usdc.balanceOf(market.adapter) == 0
     assert_claims_covered(vault, project)
-    # Alice leaves with every claim, rounded down from the new units; the rounding stays in the vault.
+    # Alice leaves with every claim, rounded down from the new units; at most one wei of rounding stays in the vault.
     received_by_alice = redeem_all(vault, project, alice)
-    assert received_by_alice == [unit * supply // ONE for unit in expected_units]
-    assert usdc.balanceOf(vault) == received % 100
+    assert received_by_alice == [ref.redeem_paid(unit, mult, supply) for unit in new_units] == held
+    assert [t.balanceOf(vault) for t in market.tokens] == [b - h for b, h in zip(balances_after, held)]
     assert weth.balanceOf(vault) == 0 and wbtc.balanceOf(vault) == 0
+
+
+def test_rebalance__trade_loss__measured_on_claims_and_charged_to_the_loss_budget(weth_up, market, keeper, policy_of):
+    # Issue 10 (b): the policy measures what holders own (their claims at oracle prices) before and after the trade;
+    # the difference is the loss it caps and charges, in 1e-18 of NAV, to the rolling budget.
+    vault, policy = weth_up, policy_of(weth_up)
+    usdc, weth, _ = market.tokens
+    tokens, held_before = vault.holdings()
+    nav_before = sum(market.router.values(tokens, held_before))
+    assert (policy.loss_spent(), policy.loss_budget_left()) == (0, Limits().loss_budget * 10**14)
+
+    tx = rebalance(vault, market, keeper, weth, usdc, ONE)
+
+    nav_after = sum(market.router.values(tokens, vault.holdings()[1]))
+    lost = nav_before - nav_after
+    assert 0 < lost * BPS <= nav_before * Limits().max_nav_loss  # the 0.3 % pool fee on $2,400, within 0.5 % of NAV
+    charged = tx.events.filter(policy.LossCharged)
+    assert [(event.loss, event.nav, event.spent) for event in charged] == [
+        (lost, nav_before, ref.loss_share(lost, nav_before))
+    ]
+    assert policy.loss_spent() == ref.loss_share(lost, nav_before)
+    assert policy.loss_updated() == tx.timestamp
+    assert policy.loss_budget_left() == Limits().loss_budget * 10**14 - ref.loss_share(lost, nav_before)
 
 
 def test_rebalance__return_value__equals_amount_received(weth_up, market, keeper):
@@ -453,7 +491,11 @@ def test_check_trade__buy_overweight__reverts_buy_not_underweight(managed_vault,
     assert snapshot(managed_vault, policy, market) == before
     # The twin: the same sale into USDC, which is below its 40 %, passes every check before the swap.
     min_out = min_out_bound(market.router, weth, usdc, ONE)
-    assert policy.check_trade(keeper, weth, usdc, ONE, min_out, market.adapter) == market.router.value(weth, ONE)
+    tokens, held = managed_vault.holdings()
+    nav = sum(market.router.values(tokens, held))
+    assert policy.check_trade(
+        keeper, weth, usdc, ONE, min_out, market.adapter, path(weth, usdc), tokens, held
+    ) == (market.router.value(weth, ONE), nav)
 
 
 @pytest.mark.parametrize("below_bound", [None, 1])
@@ -494,7 +536,11 @@ def test_rebalance__one_wei_above_max_trade__reverts_trade_too_large(weth_up, po
     assert largest == 106_000 * ONE * 2_000 // BPS // 2_400  # $21,200 of WETH at $2,400
     # The twin: exactly the cap passes check_trade (and then overshoots its target, checked below).
     bound = min_out_bound(market.router, weth, usdc, largest)
-    assert policy.check_trade(keeper, weth, usdc, largest, bound, market.adapter) == market.router.value(weth, largest)
+    tokens, held = weth_up.holdings()
+    nav = sum(market.router.values(tokens, held))
+    assert policy.check_trade(
+        keeper, weth, usdc, largest, bound, market.adapter, path(weth, usdc), tokens, held
+    ) == (market.router.value(weth, largest), nav)
     before = snapshot(weth_up, policy, market)
     with ape.reverts("rebalance_policy: trade too large"):
         rebalance(weth_up, market, keeper, weth, usdc, largest + 1)
@@ -566,11 +612,15 @@ def test_rebalance__pool_price_worse_but_within_slippage__reverts_nav_loss_above
 @pytest.mark.parametrize("caller", ["alice", "keeper", "governance"])
 def test_record_trade__not_called_by_vault__reverts_not_vault(weth_up, policy, market, request, caller):
     usdc, weth, _ = market.tokens
+    tokens, held = weth_up.holdings()
+    nav = sum(market.router.values(tokens, held))
     before = snapshot(weth_up, policy, market)
     with ape.reverts("rebalance_policy: not vault"):
-        policy.record_trade(weth, usdc, ONE, 0, sender=request.getfixturevalue(caller))
+        # Claiming a large loss (NAV before far above now) would spend the budget: only the vault may report one.
+        policy.record_trade(weth, usdc, tokens, held, 2 * nav, sender=request.getfixturevalue(caller))
     assert snapshot(weth_up, policy, market) == before
     assert policy.last_rebalance() == 0
+    assert policy.loss_spent() == 0
 
 
 # --- attack scenarios ----------------------------------------------------------------------------------------------
@@ -758,22 +808,25 @@ def test_execute_component__after_delay__appends_unit_zero_then_keeper_buys_into
     assert token.balanceOf(vault) == 0
     assert usdc.balanceOf(vault) == UNITS[USDC] * (SUPPLY + ONE) // ONE
 
-    # Governance gives it 10 %; USDC (40 % held, now 30 % target) is sold into it.
-    policy.set_targets([3_000, 3_000, 3_000, 1_000], sender=governance)
+    # Governance gives it 5 % (one target step); USDC (40 % held, now 35 % target) is sold into it.
+    policy.set_targets([3_500, 3_000, 3_000, 500], sender=governance)
     supply = vault.totalSupply()
     amount_in = 5_000 * 10**6
     trade = rebalance(vault, market, keeper, usdc, token, amount_in)
     received = trade.events.filter(vault.Rebalanced)[0].amount_out
     assert received > 0
-    scaled = supply * ONE
+    # The added component's unit is (0, 0); both legs are recomputed from their claims (tests/reference.py).
+    link_unit = ref.bought_unit((0, 0), ref.START, supply, received)
+    usdc_unit = ref.sold_unit((UNITS[USDC], ref.BASE_EXPONENT), ref.START, supply, amount_in)
     units = vault.basket()[1]
-    assert units[3] == received * CLAIM_SCALE // scaled
-    assert units[3] > 0
-    assert units[USDC] == (UNITS[USDC] * scaled - amount_in * CLAIM_SCALE) // scaled
+    assert units[3] == ref.unit_amount(link_unit, ref.START) > 0
+    assert units[USDC] == ref.unit_amount(usdc_unit, ref.START)
+    assert vault.holdings()[1][3] == ref.holding(link_unit, ref.START, supply)
+    assert 0 <= received - ref.holding(link_unit, ref.START, supply) <= 1
     assert token.balanceOf(vault) == received
     assert_claims_covered(vault, project)
     # A new mint now pays for the new component too.
-    assert vault.preview_mint(ONE)[3] == ref.ceil_div(units[3] * ONE, ONE)
+    assert vault.preview_mint(ONE)[3] == ref.claim(link_unit, ref.START, ONE, round_up=True)
 
 
 def test_execute_component__same_token_queued_twice__second_execute_reverts_duplicate(
@@ -797,6 +850,15 @@ def test_execute_component__same_token_queued_twice__second_execute_reverts_dupl
 # --- removing a component ------------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def exit_vault(create_managed_vault, mint_for, alice):
+    """`managed_vault` with a target step of 3,000 (raised through `propose_limits` in practice: governance's moves
+    obey the step), so governance can take WETH's 30 % target to zero in one move."""
+    vault = create_managed_vault(limits=Limits(target_step=3_000))
+    mint_for(vault, alice, SUPPLY)
+    return vault
+
+
 def test_remove_component__target_not_zero__reverts(managed_vault, policy, market, governance):
     _, weth, _ = market.tokens
     with ape.reverts("rebalance_policy: target not zero"):
@@ -805,18 +867,19 @@ def test_remove_component__target_not_zero__reverts(managed_vault, policy, marke
 
 
 @pytest.mark.parametrize("caller", ["alice", "keeper", "guardian"])
-def test_remove_component__not_governance__reverts(managed_vault, policy, market, governance, request, caller):
+def test_remove_component__not_governance__reverts(exit_vault, policy_of, market, governance, request, caller):
     _, weth, _ = market.tokens
+    policy = policy_of(exit_vault)
     policy.set_targets([7_000, 0, 3_000], sender=governance)
     with ape.reverts("rebalance_policy: not governance"):
         policy.remove_component(weth, sender=request.getfixturevalue(caller))
-    assert managed_vault.component_count() == 3
+    assert exit_vault.component_count() == 3
 
 
 def test_remove_component__sold_down_to_dust__sends_whole_balance_to_fee_recipient_and_swaps_last_in(
-    managed_vault, policy, market, governance, keeper, alice, bob, fee_recipient, chain, project
+    exit_vault, policy_of, market, governance, keeper, alice, bob, fee_recipient, chain, project
 ):
-    vault = managed_vault
+    vault, policy = exit_vault, policy_of(exit_vault)
     usdc, weth, wbtc = market.tokens
     policy.set_targets([7_000, 0, 3_000], sender=governance)  # WETH out, its 30 % to USDC
 
@@ -831,6 +894,9 @@ def test_remove_component__sold_down_to_dust__sends_whole_balance_to_fee_recipie
     assert vault.holdings()[1][WETH] == 10**15
     weth.mint(vault, 7 * 10**14, sender=bob)  # a stray donation goes with it
     units = vault.basket()[1]
+    tokens, held = vault.holdings()
+    nav = sum(market.router.values(tokens, held))
+    spent, updated = policy.loss_spent(), policy.loss_updated()
     remainder = weth.balanceOf(vault)
     assert remainder == 10**15 + 7 * 10**14
 
@@ -840,6 +906,14 @@ def test_remove_component__sold_down_to_dust__sends_whole_balance_to_fee_recipie
         vault.ComponentRemoved(token=weth.address, remainder=remainder, receiver=fee_recipient.address)
     ]
     assert tx.events.filter(policy.ComponentRemoved) == [policy.ComponentRemoved(token=weth.address)]
+    # What holders still owned of it ($2 of WETH) leaves them: charged to the loss budget like a trade's loss.
+    dust = market.router.value(weth, 10**15)
+    charged = tx.events.filter(policy.LossCharged)
+    assert [(event.loss, event.nav) for event in charged] == [(dust, nav)]
+    budget = Limits().loss_budget
+    assert policy.loss_spent() == charged[0].spent == (
+        ref.drained(spent, updated, tx.timestamp, budget) + ref.loss_share(dust, nav)
+    )
     assert weth.balanceOf(fee_recipient) == remainder
     assert weth.balanceOf(vault) == 0
     assert vault.component_count() == 2
@@ -848,7 +922,7 @@ def test_remove_component__sold_down_to_dust__sends_whole_balance_to_fee_recipie
     assert policy.targets() == ([7_000, 3_000], [0, 0], [10_000, 10_000])
     assert_claims_covered(vault, project)
     received = redeem_all(vault, project, alice)
-    assert received == [units[USDC] * SUPPLY // ONE, units[WBTC] * SUPPLY // ONE]
+    assert received == [held[USDC], held[WBTC]]  # alice holds every share: her claims are the holdings
     assert weth.balanceOf(alice) == 0
 
 
