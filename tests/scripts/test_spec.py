@@ -18,6 +18,7 @@ from scripts._spec import (
     MAX_COOLDOWN,
     MAX_DELAY,
     MAX_INITIAL_ROLES,
+    MAX_LOSS_BUDGET,
     MAX_MANAGEMENT_FEE,
     MAX_MINT_FEE,
     MAX_NAV_LOSS,
@@ -26,6 +27,7 @@ from scripts._spec import (
     MAX_TARGET_PERIOD,
     MAX_TOLERANCE,
     MAX_UNIT,
+    MIN_COOLDOWN,
     MIN_DELAY,
     STRATEGY_OPTIONS,
     ZERO_ADDRESS,
@@ -235,7 +237,7 @@ def test_units_for__unit_above_max__raises():
     spec = parse(edit(lambda raw: raw.update(share_value_usd=MAX_UNIT + 1)))
 
     with pytest.raises(SpecError, match=exactly(
-        f"components[0].unit: {MAX_UNIT + 1} smallest units of WETH is above the vault's maximum of 2**96-1: "
+        f"components[0].unit: {MAX_UNIT + 1} smallest units of WETH is above the vault's maximum of 2**88-1: "
         "lower share_value_usd"
     )):  # fmt: skip
         units_for(spec, [6 * ONE // 10, 4 * ONE // 10], [0, 0])
@@ -285,7 +287,7 @@ def test_parse_spec__minimal__defaults_filled():
         strategist=ZERO_ADDRESS,
         keepers=(),
         timelock_delay=2 * DAY,
-        limits=(100, 2_000, 50, 50, 3_600, 500, 7 * DAY),
+        limits=(100, 2_000, 50, 50, 3_600, 500, 7 * DAY, 15),
         adapters=(ADAPTERS["uniswap_v2"], ADAPTERS["curve"]),
         strategy={"name": "governance"},
     )
@@ -304,6 +306,7 @@ def test_parse_spec__values_at_the_caps__accepted():
         raw["limits"] = {
             "max_slippage": MAX_SLIPPAGE, "max_trade": 10_000, "max_nav_loss": MAX_NAV_LOSS,
             "tolerance": MAX_TOLERANCE, "cooldown": "30d", "target_step": 10_000, "target_period": "365d",
+            "loss_budget": MAX_LOSS_BUDGET,
         }  # fmt: skip
         raw["components"][0].update(min_weight=6_000, max_weight=6_000)
         raw["roles"]["keepers"] = ["keeper", *(f"0x{i:040x}" for i in range(1, MAX_INITIAL_ROLES))]
@@ -311,20 +314,22 @@ def test_parse_spec__values_at_the_caps__accepted():
     spec = parse(edit(at_caps))
 
     assert spec.fees == (500, 100, 100)
-    assert spec.limits == (1_000, 10_000, 500, 1_000, MAX_COOLDOWN, 10_000, MAX_TARGET_PERIOD)
+    assert spec.limits == (1_000, 10_000, 500, 1_000, MAX_COOLDOWN, 10_000, MAX_TARGET_PERIOD, 500)
     assert spec.timelock_delay == MAX_DELAY
     assert len(spec.keepers) == 8
     assert spec.components[0].min_weight == spec.components[0].weight == spec.components[0].max_weight
 
 
 def test_parse_spec__values_at_the_minimums__accepted():
-    raw = edit(lambda raw: raw.update(timelock_delay=86_400, limits={"max_trade": 1, "cooldown": 0}, adapters=[]))
+    limits = {"max_trade": 1, "cooldown": "15m", "loss_budget": 0}  # the cooldown's floor is the policy's 15 minutes
+    raw = edit(lambda raw: raw.update(timelock_delay=86_400, limits=limits, adapters=[]))
 
     spec = parse(raw)
 
     assert spec.timelock_delay == MIN_DELAY
     assert spec.limits[1] == 1
-    assert spec.limits[4] == 0
+    assert spec.limits[4] == MIN_COOLDOWN == 900
+    assert spec.limits[7] == 0
     assert spec.adapters == ()
 
 
@@ -503,7 +508,7 @@ REJECTIONS = [
     ("zero_unit", _both(_delete("share_value_usd"), _units(0, 1)),
      "components[0].unit: must be at least 1: the vault holds some of every component"),
     ("unit_above_max", _both(_delete("share_value_usd"), _units(MAX_UNIT + 1, 1)),
-     f"components[0].unit: {MAX_UNIT + 1} is above the vault's maximum of 2**96-1"),
+     f"components[0].unit: {MAX_UNIT + 1} is above the vault's maximum of 2**88-1"),
     ("units_and_share_value", _units(1, 1),
      "share_value_usd: give either a share_value_usd or a unit for every component, not both"),
     ("no_units_no_share_value", _delete("share_value_usd"),
@@ -581,10 +586,14 @@ REJECTIONS = [
     ("target_period_above_cap", _set("limits", target_period="366d"),
      "limits.target_period: 366d is above the policy's cap of 365d"),
     ("negative_cooldown", _set("limits", cooldown="-1h"), "limits.cooldown: must not be negative, got '-1h'"),
+    ("cooldown_below_floor", _set("limits", cooldown=899), "limits.cooldown: 899s is below the policy's floor of 15m"),
+    ("zero_cooldown", _set("limits", cooldown=0), "limits.cooldown: 0s is below the policy's floor of 15m"),
+    ("loss_budget_above_cap", _set("limits", loss_budget=501),
+     "limits.loss_budget: 501 bps is above the policy's cap of 500"),
     ("boolean_limit", _set("limits", tolerance=True), f"limits.tolerance: expected a whole number, got {BOOLEAN}"),
     ("unknown_limit", _set("limits", slippage=100),
      ("limits.slippage: unknown field (expected one of max_slippage, max_trade, max_nav_loss, tolerance, cooldown, "
-     "target_step, target_period)")),
+     "target_step, target_period, loss_budget)")),
     # adapters
     ("unknown_adapter", lambda raw: raw.update(adapters=["sushiswap"]),
      "adapters[0]: unknown adapter 'sushiswap' (known: uniswap_v2, curve)"),
@@ -796,7 +805,7 @@ def test_create_vault_args__momentum__factory_order_and_shapes():
         (
             to_checksum_address(oracle), keeper, [keeper], [ADAPTERS["uniswap_v2"]],
             [1_000, 3_000, 3_000, 3_000], [0, 0, 0, 0], [10_000, 4_000, 4_000, 4_000],
-            (100, 2_500, 50, 50, 900, 5_000, DAY),
+            (100, 2_500, 50, 50, 900, 5_000, DAY, 60),
         ),
     )  # fmt: skip
 
@@ -827,7 +836,7 @@ def test_create_vault_args__unit_count_mismatch__raises_value_error():
 
 
 def test_create_vault_args__zero_unit__raises():
-    with pytest.raises(SpecError, match=exactly("components[1].unit: 0 is outside the vault's range 1..2**96-1")):
+    with pytest.raises(SpecError, match=exactly("components[1].unit: 0 is outside the vault's range 1..2**88-1")):
         create_vault_args(parse(minimal()), [1, 0], "0x" + "0c" * 20)
 
 
@@ -851,6 +860,8 @@ def test_create_vault_args__bad_oracle__raises():
         ("RebalancePolicy.vy", "MAX_NAV_LOSS", MAX_NAV_LOSS),
         ("RebalancePolicy.vy", "MAX_TOLERANCE", MAX_TOLERANCE),
         ("RebalancePolicy.vy", "MAX_COOLDOWN", MAX_COOLDOWN),
+        ("RebalancePolicy.vy", "MIN_COOLDOWN", MIN_COOLDOWN),
+        ("RebalancePolicy.vy", "MAX_LOSS_BUDGET", MAX_LOSS_BUDGET),
         ("RebalancePolicy.vy", "MAX_TARGET_PERIOD", MAX_TARGET_PERIOD),
         ("modules/timelock.vy", "MIN_DELAY", MIN_DELAY),
         ("modules/timelock.vy", "MAX_DELAY", MAX_DELAY),
