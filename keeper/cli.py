@@ -200,8 +200,10 @@ def amount(raw: int, decimals: int) -> str:
 
 
 def format_plan(vault_plan: Plan, state: VaultState, symbols: dict[str, str]) -> str:
-    lines = [f"vault {vault_plan.vault} ({symbols.get(vault_plan.vault, '?')})  NAV {usd(vault_plan.nav)}"
-             f"  — {vault_plan.reason}"]  # fmt: skip
+    reason = vault_plan.reason
+    for token, symbol in symbols.items():  # the planner names tokens by address (it reads no symbols)
+        reason = reason.replace(token, symbol)
+    lines = [f"vault {vault_plan.vault} ({symbols.get(vault_plan.vault, '?')})  NAV {usd(vault_plan.nav)}  — {reason}"]
     lines.append(f"  {'token':8} {'weight':>7} {'target':>7} {'min':>6} {'max':>6} {'drift':>6} {'value':>16}")
     for row in vault_plan.rows:
         flag = "  out of band" if row.out_of_band else ""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from keeper import abi
 from keeper.breakers import price_jumps
-from keeper.chain import Chain, Head, VaultReadError
+from keeper.chain import ZERO_ADDRESS, Chain, Head, VaultReadError
 from keeper.deployment import check_node, load_deployment
 from keeper.errors import ConfigError, KeeperError
 from keeper.executor import Executor, Order, SendPolicy
@@ -123,10 +123,16 @@ class Keeper:
         if self.executor is not None:
             self.executor.reconcile(head)
         vaults = self.chain.vaults()
-        states = report.states = self.chain.read_states(vaults, head.number, self.account, self.settings.adapter)
+        # Watching without an account still reads `access` (as the zero address): which price the oracle refuses.
+        states = report.states = self.chain.read_states(
+            vaults, head.number, self.account or ZERO_ADDRESS, self.settings.adapter
+        )
         served: dict[str, VaultState] = {}
         for vault, state in states.items():
-            reason = str(state) if isinstance(state, VaultReadError) else serves(state, self.settings.adapter)
+            if isinstance(state, VaultReadError):
+                reason = str(state)
+            else:
+                reason = serves(state, self.settings.adapter) if self.account is not None else None
             if reason is None:
                 served[vault] = state
             else:
@@ -171,6 +177,9 @@ class Keeper:
             else None
         )  # fmt: skip
         if reason is not None:
+            if state.access is not None and state.access.refused and reason.startswith("oracle refused"):
+                for token, symbol in self.chain.symbol_map(state.access.refused).items():  # symbols, once per token
+                    reason = reason.replace(token, symbol)
             report.skipped[vault] = reason
             return None
         return vault_plan.trades[0], state

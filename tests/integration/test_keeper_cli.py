@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from ape import chain
 from click.testing import CliRunner
 from fixtures.anvil import KEEPER
 
@@ -37,6 +38,16 @@ def test_plan__drifted_vault__prints_weights_and_the_trade_without_sending(world
     assert weth_row and 3_570 <= round(float(weth_row.group(1)) * 100) <= 3_590  # 0.39 / 1.09 of NAV
     assert re.search(r"trade 1: sell [\d.,]+ WETH \(\$[\d,.]+\) for at least [\d.,]+ (USDC|WBTC) via WETH -> ", result.output)
     assert world.nonce() == nonce and world.trades(vault) == []
+
+
+def test_plan__every_feed_stale__names_the_tokens_and_the_oracles_reason(world, keeper_cli):
+    vault = world.create_vault()
+    chain.mine(timestamp=chain.pending_timestamp + 2 * 86_400)  # past every feed's one-day heartbeat
+
+    result = keeper_cli("plan", "--vault", vault.address)
+
+    assert result.exit_code == 0, result.output
+    assert "oracle refused a price for USDC, WETH, WBTC: oracle_router: stale price" in result.output
 
 
 def test_plan__balanced_vault__says_in_band_and_plans_nothing(world, keeper_cli):

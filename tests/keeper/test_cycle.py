@@ -57,6 +57,7 @@ class FakeVault:
     adapters: tuple[str, ...] = (ADAPTER,)
     hops: tuple[str, ...] = ()
     simulation_revert: str | None = None  # the reason `rebalance` reverts with, if it does
+    refused: tuple[str, ...] = ()  # tokens the oracle refuses to price (then the lens reports no prices at all)
     symbol: str = "KIDX"
 
     def state(self) -> tuple:
@@ -64,13 +65,15 @@ class FakeVault:
         n = len(self.tokens)
         return (
             self.address, address(0x9000 + int(self.address, 16) % 0x1000), list(self.tokens), holdings, holdings,
-            list(self.targets), [0] * n, [10_000] * n, [self.prices[t] for t in self.tokens],
+            list(self.targets), [0] * n, [10_000] * n, [] if self.refused else [self.prices[t] for t in self.tokens],
             [DECIMALS[t] for t in self.tokens], [address(0xF000 + i) for i in range(n)], ONE, LIMITS,
             NOW - 7_200, 0, False, False, self.oracle, NOW,
         )  # fmt: skip
 
     def access(self, account: str, adapter: str) -> tuple:
-        return (account in self.keepers, account == self.strategist, adapter in self.adapters, list(self.hops), [], b"")
+        reason = "0x08c379a0" + encode(["string"], ["oracle_router: stale price"]).hex() if self.refused else "0x"
+        return (account in self.keepers, account == self.strategist, adapter in self.adapters, list(self.hops),
+                list(self.refused), bytes.fromhex(reason[2:]))  # fmt: skip
 
     def drift(self, token: str, price: int) -> "FakeVault":
         """The oracle now prices `token` at `price` (its holdings unchanged): the vault is out of band."""
@@ -272,7 +275,7 @@ def test_cycle__strategist_keeper__never_asks_the_strategy_about_a_strangers_vau
     assert asked == [mine.address]
 
 
-def test_cycle__watching_without_an_account__reads_no_access_and_plans_every_vault(journal):
+def test_cycle__watching_without_an_account__plans_every_vault_and_sends_nothing(journal):
     vault = FakeVault(address(0xB004), keepers=(STRANGER,)).drift(WETH, 2_600 * ONE)
     node = ScriptedNode([vault])
 
@@ -280,7 +283,7 @@ def test_cycle__watching_without_an_account__reads_no_access_and_plans_every_vau
 
     assert vault.address in report.plans and report.plans[vault.address].trades
     assert report.skipped[vault.address] == "no signer: watching only"
-    assert not any(abi.LENS_ACCESS.selector.hex() in str(p) for m, p in node.requests if m == "eth_call")
+    assert node.broadcast == [] and node.calls_to(vault.address) == []
 
 
 # --- 2. a vault's breaker depends only on its own oracle ------------------------------------------------------------
@@ -408,6 +411,15 @@ def test_cycle__trade_sent__logged_with_vault_symbols_amounts_min_out_quote_and_
     assert " WETH -> USDC via WETH -> USDC, min_out " in line and " USDC, quote " in line
     assert line.endswith(f", nonce 0, tx {tx_hash}")
     assert "e+" not in line and "0x" + "0" * 36 not in line
+
+
+def test_cycle__oracle_refuses_a_price__reason_names_the_token_by_symbol_and_the_oracles_words(journal):
+    vault = FakeVault(address(0xA001), refused=(WBTC,))
+    node = ScriptedNode([vault])
+
+    report = make_keeper(node, journal).cycle()
+
+    assert report.skipped[vault.address] == "oracle refused a price for WBTC: oracle_router: stale price"
 
 
 def test_cycle__cooling_down__reason_gives_a_utc_date_time():
