@@ -63,6 +63,7 @@ chain: setup
 			--state $(CHAIN_DIR)/state.json --state-interval 1 >$(CHAIN_DIR)/anvil.log 2>&1 </dev/null & \
 		echo $$! >$(CHAIN_DIR)/anvil.pid; \
 		python scripts/_node.py wait http://127.0.0.1:$(CHAIN_PORT) && \
+		python scripts/_node.py resume http://127.0.0.1:$(CHAIN_PORT) && \
 		echo "chain running on 127.0.0.1:$(CHAIN_PORT) (pid $$(cat $(CHAIN_DIR)/anvil.pid), state $(CHAIN_DIR)/state.json); stop it with make chain-stop"; \
 	fi
 

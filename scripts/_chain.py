@@ -187,9 +187,22 @@ def _reason_of(error: Exception) -> str:
     return text.removeprefix("execution reverted: ")
 
 
+_UNLOCKED: set[str] = set()
+
+
+def unlock(account) -> None:
+    """A keystore account (`ape accounts import`) is unlocked once per command, with its passphrase from
+    APE_ACCOUNTS_<alias>_PASSPHRASE or one prompt, instead of a passphrase and a "Sign?" prompt per transaction: the
+    script has already shown what it will send (and asked, where it asks). Test accounts need nothing."""
+    if hasattr(account, "set_autosign") and account.address not in _UNLOCKED:
+        account.set_autosign(True)
+        _UNLOCKED.add(account.address)
+
+
 def transact(account, to: str, data: str, value: int = 0):
     """Simulate, then send from `account` with `gas_limit`; the receipt. Nothing is sent if it would revert."""
     estimate = simulate(account.address, to, data, value)
+    unlock(account)
     try:
         receipt = account.transfer(to, value, data=data, gas=gas_limit(estimate))
     except ContractLogicError as error:  # changed between the simulation and the block

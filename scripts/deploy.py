@@ -17,7 +17,7 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
 from keeper.deployment import LOCAL_CHAIN_IDS, Deployment, deployment_path, save_deployment
-from scripts._chain import genesis_hash, refuse_throwaway_node
+from scripts._chain import genesis_hash, refuse_throwaway_node, unlock
 from scripts._world import DEMO_ASSETS, ZERO_ADDRESS, Market, deploy_market, hub_pairs
 
 DAY = 86_400
@@ -99,6 +99,7 @@ def cli(network, account, governance, delay, uniswap_router, mock_world, out, ye
     refuse_throwaway_node()
     if chain.chain_id not in LOCAL_CHAIN_IDS and not yes:
         click.confirm(f"Deploy to {network.choice} (chain {chain.chain_id}) from {account.address}?", abort=True)
+    unlock(account)
     deployment, _ = deploy_protocol(
         account, network.choice, governance=governance, delay=delay, uniswap_router=uniswap_router,
         mock_world=mock_world,
