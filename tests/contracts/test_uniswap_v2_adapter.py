@@ -337,3 +337,31 @@ def test_quote__valid_path__equals_router_get_amounts_out(adapter, uniswap, pool
 def test_quote__single_token_path__reverts(adapter, pools, aaa):
     with ape.reverts("uniswap_v2_adapter: path too short"):
         adapter.quote(10**18, path_data(aaa))
+
+
+# --- hops (what the policy checks against the vault's oracle) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["direct", "one_hop", "two_hops"])
+def test_hops__valid_path__lists_the_tokens_between_in_path_order(adapter, aaa, bbb, hub, ccc, case):
+    path, middle = {
+        "direct": ((aaa, bbb), []),
+        "one_hop": ((aaa, hub, ccc), [hub]),
+        "two_hops": ((aaa, hub, bbb, ccc), [hub, bbb]),  # the longest path: 4 tokens
+    }[case]
+    assert adapter.hops(path[0], path[-1], path_data(*path)) == [t.address for t in middle]
+
+
+@pytest.mark.parametrize(
+    "case", ["first_is_not_token_in", "last_is_not_token_out", "single_token", "empty", "reversed"]
+)
+def test_hops__path_does_not_match_tokens__reverts_as_swap_would(adapter, aaa, bbb, hub, case):
+    path = {
+        "first_is_not_token_in": [hub, bbb],
+        "last_is_not_token_out": [aaa, hub],
+        "single_token": [aaa],
+        "empty": [],
+        "reversed": [bbb, aaa],
+    }[case]
+    with ape.reverts("uniswap_v2_adapter: path does not match tokens"):
+        adapter.hops(aaa, bbb, path_data(*path))
