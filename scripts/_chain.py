@@ -148,7 +148,8 @@ def resolve_contract(text: str, deployment: Deployment, kind: str | None = None,
     if kind is not None:
         found = contract_kind(address)
         if found != kind:
-            raise ScriptError(f"{what} {address} is {f'a {found}' if found else 'not a vault, policy or router'}, not a {kind}")
+            what_it_is = f"a {found}" if found else "not a vault, policy or router"
+            raise ScriptError(f"{what} {address} is {what_it_is}, not a {kind}")
     return address
 
 

@@ -27,7 +27,8 @@ def parse_roles(pairs: tuple[str, ...], deployer: str) -> dict[str, str]:
     for pair in pairs:
         name, _, account = pair.partition("=")
         if not name or not account:
-            raise click.BadParameter(f"{pair!r} is not name=ACCOUNT (0xADDRESS, TEST::n or an alias)", param_hint="--role")
+            raise click.BadParameter(f"{pair!r} is not name=ACCOUNT (0xADDRESS, TEST::n or an alias)",
+                                     param_hint="--role")  # fmt: skip
         roles[name] = resolve_account(account)
     return roles
 

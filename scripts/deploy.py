@@ -17,7 +17,7 @@ from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
 from keeper.deployment import LOCAL_CHAIN_IDS, Deployment, deployment_path, save_deployment
-from scripts._chain import genesis_hash, refuse_throwaway_node, unlock
+from scripts._chain import genesis_hash, refuse_throwaway_node, resolve_account, unlock
 from scripts._world import DEMO_ASSETS, ZERO_ADDRESS, Market, deploy_market, hub_pairs
 
 DAY = 86_400
@@ -88,8 +88,10 @@ def deploy_protocol(
 
 @click.command(cls=ConnectedProviderCommand)
 @account_option()
-@click.option("--governance", help="Governance of the oracle router (default: the deploying account).")
-@click.option("--delay", type=int, default=DAY, show_default=True, help="Oracle router timelock, seconds (1-30 days).")
+@click.option("--governance", help="Governance of the oracle router: address, TEST::n or alias (default: the deployer).")
+# The router's constructor accepts 1-30 days: checked here, so a bad delay is refused before anything is sent.
+@click.option("--delay", type=click.IntRange(DAY, 30 * DAY), default=DAY, show_default=True,
+              help="Oracle router timelock, seconds (1-30 days).")  # fmt: skip
 @click.option("--uniswap-router", help="Uniswap V2 Router02 the adapter trades through (none: no adapter).")
 @click.option("--mock-world", is_flag=True, help="Local chains: also deploy mock tokens, feeds and Uniswap V2.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Deployment file (default deployments/<network>.json).")
@@ -97,6 +99,7 @@ def deploy_protocol(
 def cli(network, account, governance, delay, uniswap_router, mock_world, out, yes):
     """Deploy the oracle router, blueprints, factory, lens and adapter; write the deployment file."""
     refuse_throwaway_node()
+    governance = resolve_account(governance) if governance else None
     if chain.chain_id not in LOCAL_CHAIN_IDS and not yes:
         click.confirm(f"Deploy to {network.choice} (chain {chain.chain_id}) from {account.address}?", abort=True)
     unlock(account)

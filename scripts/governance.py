@@ -52,7 +52,8 @@ def target(network, deployment_file, address: str, kind: str | None) -> tuple[st
 def check_kind(address: str, kind: str, what: str) -> None:
     found = contract_kind(address)
     if found != kind:
-        raise click.ClickException(f"{what} is a {kind} function, but {address} is {f'a {found}' if found else 'not a vault, policy or router'}")
+        what_it_is = f"a {found}" if found else "not a vault, policy or router"
+        raise click.ClickException(f"{what} is a {kind} function, but {address} is {what_it_is}")
 
 
 def send_or_export(account, tx: SafeTx, safe: str | None, out: Path | None, description: str):
@@ -148,7 +149,8 @@ def list_changes(network, addresses, deployment_file):
         click.echo("nothing queued")
     for change in changes:
         args = ", ".join(f"{k}={v}" for k, v in (change.args or {}).items())
-        click.echo(f"{change.id}  {change.contract_address}  {change.action}({args})  eta {utc(change.eta)}  {change.status}")
+        where = f"{change.id}  {change.contract_address}"
+        click.echo(f"{where}  {change.action}({args})  eta {utc(change.eta)}  {change.status}")
 
 
 @cli.command(cls=ConnectedProviderCommand)
@@ -162,7 +164,9 @@ def execute(network, account, address, change_id, safe, out, deployment_file):
     try:
         change = find_queued(address, change_id, first_block)
         if change.status != "ready":
-            raise GovernanceError(f"change {change_id} is {change.status} (eta {utc(change.eta)}), not ready to execute.")
+            raise GovernanceError(
+                f"change {change_id} is {change.status} (eta {utc(change.eta)}), not ready to execute."
+            )
         action = ACTIONS[change.action]
         tx = action.safe_tx(action.execute, address, change.args)
     except GovernanceError as error:

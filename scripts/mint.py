@@ -28,7 +28,9 @@ def mint(account, vault, amount: int, receiver: str | None = None, echo=click.ec
     for token, need in zip(tokens, owed, strict=True):
         held = token.balanceOf(account)
         if held < need:
-            raise WalletError(f"the wallet holds too little {token.symbol()}: {show(need, token)} needed, {show(held, token)} held")
+            raise WalletError(
+                f"the wallet holds too little {token.symbol()}: {show(need, token)} needed, {show(held, token)} held"
+            )
     for token, need in zip(tokens, owed, strict=True):
         if need and token.allowance(account, vault) < need:
             call(account, token.approve, vault.address, need)
@@ -57,4 +59,5 @@ def cli(network, account, vault_address, amount, receiver, deployment_file, yes)
         click.echo(basket_table(tokens_of(vault), vault.preview_mint(shares), account, "pays"))
         click.confirm(f"Mint {amount} {vault.symbol()}?", abort=True)
     receipt = mint(account, vault, shares, receiver, table=yes)
-    click.echo(f"minted {amount} {vault.symbol()} (gas {receipt.gas_used:,}); balance {show(vault.balanceOf(account), vault)}")
+    balance = show(vault.balanceOf(account), vault)
+    click.echo(f"minted {amount} {vault.symbol()} (gas {receipt.gas_used:,}); balance {balance}")

@@ -60,4 +60,5 @@ def cli(network, account, vault_address, amount, skip, receiver, deployment_file
         click.echo(basket_table(tokens, paid, account, "receives"))
         click.confirm(f"Redeem {amount} {vault.symbol()}?", abort=True)
     receipt = redeem(account, vault, shares, skip, receiver, table=yes)
-    click.echo(f"redeemed {amount} {vault.symbol()} (gas {receipt.gas_used:,}); balance {show(vault.balanceOf(account), vault)}")
+    balance = show(vault.balanceOf(account), vault)
+    click.echo(f"redeemed {amount} {vault.symbol()} (gas {receipt.gas_used:,}); balance {balance}")

@@ -25,7 +25,6 @@ same block misses, and `keeper backtest` works from any folder without a duplica
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -145,7 +144,8 @@ def copy_checkout(destination: Path) -> None:
 
 @pytest.fixture(scope="module")
 def sepolia_standin(tmp_path_factory):
-    """A local anvil with Sepolia's chain id and Router02's code at its Sepolia address: where SEPOLIA_RPC_URL points."""
+    """Where SEPOLIA_RPC_URL points: a local anvil with Sepolia's chain id and Router02's code at its Sepolia
+    address."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     node = subprocess.Popen(

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-from ape import project
 from ape.contracts import ContractContainer
 from click.testing import CliRunner
 from eth_abi.packed import encode_packed

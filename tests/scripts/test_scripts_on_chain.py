@@ -91,6 +91,16 @@ def test_deploy__router_address_without_code__fails_and_writes_nothing(tmp_path)
     assert not out.exists()
 
 
+def test_deploy__delay_outside_the_timelock_range__refused_before_sending(tmp_path, deployer):
+    nonce = deployer.nonce
+
+    result = CliRunner().invoke(deploy.cli, ["--account", "TEST::0", "--delay", "60", "--out", str(tmp_path / "d.json"),
+                                             *NETWORK])  # fmt: skip
+
+    assert result.exit_code == 2 and "--delay" in result.output and "86400<=x<=2592000" in result.output
+    assert deployer.nonce == nonce
+
+
 # --- create_index ----------------------------------------------------------------------------------------------------
 
 
@@ -373,7 +383,8 @@ def test_governance__guardian_cancels__nothing_queued(managed_vault, dep):
     assert run(governance, "list", "--address", vault, *dep).output.strip() == "nothing queued"
 
 
-def test_governance__call_with_safe__writes_a_decodable_batch_and_sends_nothing(managed_vault, policy_of, tmp_path, dep):
+def test_governance__call_with_safe__writes_a_decodable_batch_and_sends_nothing(managed_vault, policy_of, tmp_path,
+                                                                                  dep):  # fmt: skip
     policy = policy_of(managed_vault)
     out = tmp_path / "pause.json"
     safe = "0x" + "5a" * 20
