@@ -17,7 +17,7 @@ from keeper.journal import GLOBAL, Intent, Journal, Send
 from keeper.metrics import Metrics
 from keeper.rpc import Rpc
 from keeper.signer import Signer
-from keeper.state import BPS
+from keeper.state import BPS, amount_text
 
 log = logging.getLogger("keeper")
 
@@ -82,6 +82,12 @@ class Executor:
 
     def __init__(self, rpc: Rpc, signer: Signer, journal: Journal, policy: SendPolicy, metrics: Metrics):
         self.rpc, self.signer, self.journal, self.policy, self.metrics = rpc, signer, journal, policy, metrics
+        # Each order's words for the operator, by key, for the lines that follow it (mined, replaced, final). After
+        # a restart the journal's key stands in.
+        self._described: dict[str, str] = {}
+
+    def described(self, intent: Intent) -> str:
+        return self._described.get(intent.key, intent.key)
 
     # --- new transactions -------------------------------------------------------------------------------------------
 
@@ -90,6 +96,7 @@ class Executor:
         orders = [order for order in orders if not self.journal.has_key(order.key)]
         if not orders:
             return []
+        self._described.update({order.key: order.description for order in orders if order.description})
         fees = initial_fees(head.base_fee, self.policy)
         if fees is None:
             for order in orders:
@@ -110,7 +117,6 @@ class Executor:
         nonce = max(int(results[0], 16), 0 if highest_live is None else highest_live + 1)
 
         sent: list[tuple[Intent, str]] = []
-        descriptions: dict[int, str] = {}
         for i, order in enumerate(orders):
             call, estimate = results[1 + 2 * i], results[2 + 2 * i]
             failed = call if isinstance(call, RpcError) else estimate if isinstance(estimate, RpcError) else None
@@ -131,10 +137,9 @@ class Executor:
                 nonce=nonce, gas_limit=gas, value_in=order.value_in, block=head.number, send=send,
             )  # fmt: skip
             sent.append((intent, signed.raw))
-            descriptions[intent.id] = order.description or order.key
             nonce += 1
 
-        self._broadcast(sent, head, first=True, descriptions=descriptions)
+        self._broadcast(sent, head, first=True)
         return [intent for intent, _ in sent]
 
     # --- following live transactions -------------------------------------------------------------------------------
@@ -168,12 +173,13 @@ class Executor:
             if any(send.tx_hash in unanswered for send in sends[intent.id]):
                 continue
             if intent.status == "mined":
-                log.warning("reorg: %s (nonce %d) is no longer in the chain; re-sending it", intent.key, intent.nonce)
+                log.warning("reorg: %s (nonce %d) is no longer in the chain; re-sending it", self.described(intent),
+                            intent.nonce)  # fmt: skip
                 self.metrics.reorgs.inc()
                 self.journal.set_status(intent.id, "pending", mined_block=None, mined_hash=None, reason=None)
             if next_mined_nonce > intent.nonce:
                 reason = "its nonce was used by a transaction this keeper did not send"
-                log.error("dropped %s: %s", intent.key, reason)
+                log.error("dropped %s: %s", self.described(intent), reason)
                 self.journal.set_status(intent.id, "dropped", reason=reason)
                 continue
             last = sends[intent.id][-1]
@@ -204,7 +210,7 @@ class Executor:
         elif reverted:
             self.journal.set_status(intent.id, "failed", reason="reverted on chain")
             self.metrics.trades.labels(outcome="failed").inc()
-            log.error("%s reverted on chain in block %d (tx %s)", intent.key, block, send.tx_hash)
+            log.error("%s reverted on chain in block %d (tx %s)", self.described(intent), block, send.tx_hash)
             self._count_failure(f"{intent.key} reverted on chain", head.number, intent.vault or GLOBAL)
         else:
             self.journal.set_status(intent.id, "final")
@@ -212,14 +218,15 @@ class Executor:
             self.journal.clear_failures()
             if intent.vault:
                 self.journal.clear_failures(intent.vault)
-            log.info("final: %s in block %d (tx %s)", intent.key, block, send.tx_hash)
+            log.info("final: %s in block %d (tx %s)", self.described(intent), block, send.tx_hash)
 
     def _replace(self, intent: Intent, sends: list[Send], head: Head) -> Send | None:
         """Sign a replacement for a stuck intent at the same nonce; None when the fee cap forbids one."""
         last = sends[-1]
         fees = replacement_fees(last, head.base_fee, self.policy)
         if fees is None:
-            log.warning("stuck: %s (nonce %d) cannot be bumped 12.5 %% within the fee cap", intent.key, intent.nonce)
+            log.warning("stuck: %s (nonce %d) cannot be bumped 12.5 %% within the fee cap", self.described(intent),
+                        intent.nonce)  # fmt: skip
             self.metrics.trades.labels(outcome="stuck").inc()
             return None
         max_fee, priority = fees
@@ -232,8 +239,8 @@ class Executor:
         send = Send(signed.tx_hash, intent.id, signed.raw, max_fee, priority, head.number, cancel)
         self.journal.record_send(send)
         self.metrics.trades.labels(outcome="replaced").inc()
-        log.info("replaced %s (nonce %d)%s, max fee %d", intent.key, intent.nonce, " by a cancel" if cancel else "",
-                 max_fee)  # fmt: skip
+        log.info("replaced %s (nonce %d)%s, max fee %s gwei", self.described(intent), intent.nonce,
+                 " by a cancel" if cancel else "", amount_text(max_fee, 9))  # fmt: skip
         return send
 
     def _still_simulates(self, intent: Intent) -> bool:
@@ -242,7 +249,7 @@ class Executor:
             self.rpc.call("eth_call", [call, "latest"])
             return True
         except RpcError as error:
-            log.warning("%s no longer simulates (%s): cancelling it", intent.key, abi.revert_reason(error.data))
+            log.warning("%s no longer simulates (%s): cancelling it", self.described(intent), abi.revert_reason(error.data))
             return False
 
     def _fill_gaps(self, next_mined_nonce: int, head: Head) -> list[tuple[Intent, str]]:
@@ -271,8 +278,7 @@ class Executor:
 
     # --- edges ------------------------------------------------------------------------------------------------------
 
-    def _broadcast(self, sends: list[tuple[Intent, str]], head: Head, first: bool,
-                   descriptions: dict[int, str] | None = None) -> None:  # fmt: skip
+    def _broadcast(self, sends: list[tuple[Intent, str]], head: Head, first: bool) -> None:
         """One batch of eth_sendRawTransaction (`first`: new intents, counted as sent). A transport error leaves the
         intents pending: the next reconcile re-sends the same bytes, which the node either already has or takes."""
         if not sends:
@@ -286,8 +292,8 @@ class Executor:
             if not isinstance(result, RpcError):
                 if first:
                     self.metrics.trades.labels(outcome="sent").inc()
-                    described = (descriptions or {}).get(intent.id, intent.key)
-                    log.info("sent %s, nonce %d, tx %s", described, intent.nonce, self.journal.sends(intent.id)[0].tx_hash)
+                    tx_hash = self.journal.sends(intent.id)[0].tx_hash
+                    log.info("sent %s, nonce %d, tx %s", self.described(intent), intent.nonce, tx_hash)
                 continue
             if any(text in result.message.lower() for text in HARMLESS_SEND_ERRORS):
                 continue

@@ -104,6 +104,7 @@ class ScriptedNode:
         self.broadcast: list[str] = []
         self.round_trips = 0
         self.nonce = 0
+        self.mined = False  # True: every broadcast transaction has a receipt in the head block
 
     def call(self, method: str, params: list):
         self.round_trips += 1
@@ -135,7 +136,9 @@ class ScriptedNode:
         if method == "eth_getTransactionCount":
             return hex(self.nonce)
         if method == "eth_getTransactionReceipt":
-            return None  # nothing this node was sent is ever mined: the trade stays in flight
+            if not self.mined:
+                return None  # the trade stays in flight
+            return {"blockNumber": hex(BLOCK), "status": "0x1", "gasUsed": hex(300_000), "effectiveGasPrice": hex(GWEI)}
         if method == "eth_sendRawTransaction":
             self.broadcast.append(params[0])
             self.nonce += 1
@@ -420,6 +423,22 @@ def test_cycle__oracle_refuses_a_price__reason_names_the_token_by_symbol_and_the
     report = make_keeper(node, journal).cycle()
 
     assert report.skipped[vault.address] == "oracle refused a price for WBTC: oracle_router: stale price"
+
+
+def test_cycle__trade_final__logged_in_the_same_words_as_when_it_was_sent(journal, keeper_log):
+    vault = honest()
+    node = ScriptedNode([vault])
+    node.quotes["*"] = 9_970
+    keeper = make_keeper(node, journal)
+    keeper.cycle()
+    node.mined = True
+
+    keeper.cycle()
+
+    messages = [r.getMessage() for r in keeper_log.records]
+    sent = next(m for m in messages if m.startswith("sent "))
+    final = next(m for m in messages if m.startswith("final: "))
+    assert final.startswith("final: " + sent.removeprefix("sent ").split(", nonce")[0] + f" in block {BLOCK} (tx 0x")
 
 
 def test_cycle__cooling_down__reason_gives_a_utc_date_time():

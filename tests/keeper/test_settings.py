@@ -122,6 +122,13 @@ def test_load_settings__route_via_symbol_in_the_deployment__resolved_to_its_addr
     assert load_settings(deployment=path, route_via="usdc").route_via == checksum(USDC_ADDRESS)
 
 
+def test_load_settings__deployment_with_tokens__they_are_the_route_tokens(tmp_path):
+    path = tmp_path / "local.json"
+    save_deployment(deployment(tokens={"USDC": USDC_ADDRESS, "WETH": ADDRESS}), path)
+
+    assert load_settings(deployment=path).route_tokens == [checksum(USDC_ADDRESS), checksum(ADDRESS)]
+
+
 def test_load_settings__vaults__each_checksummed_in_order():
     assert load_settings(vaults=[VAULT, LENS]).vaults == [VAULT_CHECKSUMMED, LENS_CHECKSUMMED]
 
