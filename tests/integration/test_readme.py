@@ -63,7 +63,8 @@ NOT_RUNNABLE_AS_WRITTEN = {
 EXPECT = {
     "make chain-stop && make chain": ["chain stopped", "chain running"],
     "make chain": ["chain running on 127.0.0.1:"],
-    "make demo": ["== 6. alice redeems", "== chart:"],
+    "make demo": ["== 1. deploy", "== 2. create two indices", "== 3.", "== 4. every trade", "== 5. holdings",
+                  "== 6. alice redeems", "== chart:", " MMOM ", " DPL "],
     "ape accounts import deployer": ["has been added with the id 'deployer'"],
     'ape run deploy --network "ethereum:sepolia:': ["wrote deployments/ethereum-sepolia.json"],
     "ape run deploy --network ethereum:local:foundry": ["wrote deployments/ethereum-local.json", "tokens  USDC"],
@@ -222,6 +223,7 @@ def test_readme__every_command_as_written__succeeds_in_order(newcomer):
         assert not noise, f"warnings or a traceback:\n{shown}"
         outcomes.append(f"ok       {command.text}")
     print("\n".join(outcomes))
+    assert (checkout / "build/demo/nav_per_share.png").stat().st_size > 10_000  # make demo's chart
     assert (checkout / "deployments/ethereum-sepolia.json").is_file()
     assert json.loads((checkout / "pause.json").read_text())["transactions"][0]["data"] is None
 
