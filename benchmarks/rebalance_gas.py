@@ -35,7 +35,7 @@ SUPPLY = 1_000 * ONE
 POOL_DEPTH = 10**6 * ONE
 TRADE_BPS_OF_NAV = 50
 # max_slippage, max_trade, max_nav_loss, tolerance, cooldown, target_step, target_period
-LIMITS = (100, BPS, 500, 500, 0, 500, 7 * DAY)
+LIMITS = (100, BPS, 500, 500, 900, 500, 7 * DAY, 500)  # vault_params.Limits: the loosest a bench trade needs
 
 
 class BenchmarkError(Exception):

@@ -29,7 +29,7 @@
                  once, down, at a mantissa of at least 1e20, so no operation
                  moves more than max(1 wei, 1e-18 of a component's total claim)
                  from holders to surplus, for 0-24 decimal tokens and supplies
-                 from 1 wei to 2**96 wei. Mint pays the claim rounded up, redeem
+                 from 1 wei to ~1e29 wei. Mint pays the claim rounded up, redeem
                  pays it rounded down, fee accrual lowers the multiplier rounding
                  down, a rebalance recomputes the sold leg from its claim minus
                  what left and the bought leg from its claim plus what arrived
@@ -43,7 +43,7 @@
                  rebase becomes sweepable surplus, a negative one leaves the
                  last redeemers short of that component; they can still leave
                  with `skip`), tokens whose balance exceeds ~1e41 wei, and
-                 initial units above 2**96 - 1 (checked).
+                 creation units above 2**88 - 1 (checked).
 @custom:kill The guardian (or governance) can pause `mint`, and through the
              policy pause `rebalance` and revoke keepers. Nothing can pause
              `redeem`: a holder can always burn shares for the basket, and a

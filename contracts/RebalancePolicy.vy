@@ -114,9 +114,9 @@ rebalance_paused: public(bool)
 last_rebalance: public(uint256)
 last_target_change: public(uint256)
 # The rolling loss budget's bucket: what trades (and removed components) took from holders, in 1e-18 of NAV at the
-# time, as of `loss_updated`; it drains by `loss_budget` per 24 h.
-loss_spent: public(uint256)
-loss_updated: public(uint256)
+# time, as of the timestamp beside it; it drains by `loss_budget` per 24 h. One slot: spent(192) | updated(64)
+# (one store a trade; 22,100 gas less on the first than two fresh slots).
+_loss: uint256
 
 # component -> target(16) | min_weight(16) | max_weight(16), in bps.
 _weights: HashMap[address, uint256]
@@ -302,6 +302,24 @@ def changes_queued() -> bool:
             vault's redeem fee is waived.
     """
     return timelock.queued_count != 0 or staticcall self.oracle.queued_count() != 0
+
+
+@external
+@view
+def loss_spent() -> uint256:
+    """
+    @notice The loss bucket as last charged, in 1e-18 of NAV (before draining to now).
+    """
+    return self._loss >> 64
+
+
+@external
+@view
+def loss_updated() -> uint256:
+    """
+    @notice When the loss bucket was last charged.
+    """
+    return self._loss & (2**64 - 1)
 
 
 @external
@@ -716,10 +734,12 @@ def _drained() -> uint256:
     """
     @dev The bucket now: what was spent, less `loss_budget` per 24 h since, never below zero.
     """
-    spent: uint256 = self.loss_spent
+    loss: uint256 = self._loss
+    spent: uint256 = loss >> 64
     if spent == 0:
         return 0
-    refill: uint256 = self._load_limits().loss_budget * (WAD // BPS) * (block.timestamp - self.loss_updated) // LOSS_WINDOW
+    elapsed: uint256 = block.timestamp - (loss & (2**64 - 1))
+    refill: uint256 = self._load_limits().loss_budget * (WAD // BPS) * elapsed // LOSS_WINDOW
     return spent - min(spent, refill)
 
 
@@ -730,8 +750,7 @@ def _charge(loss: uint256, nav: uint256, budget_bps: uint256):
     """
     spent: uint256 = self._drained() + math._ceil_div(loss * WAD, nav)
     assert spent <= budget_bps * (WAD // BPS), "rebalance_policy: loss budget exceeded"
-    self.loss_spent = spent
-    self.loss_updated = block.timestamp
+    self._loss = (spent << 64) | block.timestamp
     log LossCharged(loss=loss, nav=nav, spent=spent)
 
 

@@ -76,7 +76,7 @@ MAX_NAME_BYTES = 25  # String[25]
 MAX_SYMBOL_LENGTH = 5  # String[5]
 MAX_COMPONENTS = 32
 MAX_INITIAL_ROLES = 8  # keepers and adapters the factory accepts at creation
-MAX_UNIT = 2**96 - 1
+MAX_UNIT = 2**88 - 1
 MAX_MANAGEMENT_FEE = 500
 MAX_MINT_FEE = 100
 MAX_REDEEM_FEE = 100
@@ -317,7 +317,7 @@ def _components(raw: Any, tokens: dict[str, str]) -> tuple[ComponentSpec, ...]:
             if unit == 0:
                 _fail(f"{path}.unit", "must be at least 1: the vault holds some of every component")
             if unit > MAX_UNIT:
-                _fail(f"{path}.unit", f"{unit} is above the vault's maximum of 2**96-1")
+                _fail(f"{path}.unit", f"{unit} is above the vault's maximum of 2**88-1")
         components.append(ComponentSpec(token, symbol, weight, min_weight, max_weight, unit))
     total = sum(component.weight for component in components)
     if total != BPS:
@@ -520,7 +520,7 @@ def units_for(spec: IndexSpec, prices: Sequence[int], decimals: Sequence[int]) -
 
     With a share value: unit_i = ceil(share_value * weight_i / BPS * 10**decimals_i / price_i), from `prices` in
     18-decimal USD per whole token (what `OracleRouter.prices` returns); rounding up errs toward the vault. A unit
-    of 0, above 2**96-1, or rounded up by more than 1 % of its value (a weight too small for the token's decimals)
+    of 0, above 2**88-1, or rounded up by more than 1 % of its value (a weight too small for the token's decimals)
     is a SpecError. Without a share value, the spec's explicit units (prices and decimals are not used).
     """
     if spec.share_value_usd is None:
@@ -541,7 +541,7 @@ def units_for(spec: IndexSpec, prices: Sequence[int], decimals: Sequence[int]) -
         if unit > MAX_UNIT:
             _fail(
                 f"{path}.unit",
-                f"{unit} smallest units of {component.symbol} is above the vault's maximum of 2**96-1: "
+                f"{unit} smallest units of {component.symbol} is above the vault's maximum of 2**88-1: "
                 "lower share_value_usd",
             )
         if (unit * denominator - numerator) * BPS > numerator * MAX_UNIT_ROUNDING:
@@ -564,7 +564,7 @@ def create_vault_args(spec: IndexSpec, units: Sequence[int], oracle: str) -> tup
         raise ValueError(f"expected {len(spec.components)} units, got {len(units)}")
     for i, unit in enumerate(units):
         if not 0 < unit <= MAX_UNIT:
-            _fail(f"components[{i}].unit", f"{unit} is outside the vault's range 1..2**96-1")
+            _fail(f"components[{i}].unit", f"{unit} is outside the vault's range 1..2**88-1")
     components = spec.components
     management_fee, mint_fee, redeem_fee = spec.fees
     policy = (

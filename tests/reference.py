@@ -86,7 +86,12 @@ def sold_unit(unit: Unit, mult: Mult, supply: int, amount: int) -> Unit:
     digits = 20 - log10(left) if left else MAX_EXTRA_DIGITS
     exponent += min(digits, MAX_EXPONENT - exponent)
     left = mantissa * 10 ** (exponent - unit[1]) - ceil_div(amount * 10 ** (exponent + shift), scaled)
-    return (left, exponent) if left else ZERO_UNIT
+    if left == 0:
+        return ZERO_UNIT
+    if left >= MANTISSA_LIMIT:
+        dropped = log10(left) - 25
+        left, exponent = left // 10**dropped, exponent - dropped
+    return left, exponent
 
 
 def bought_unit(unit: Unit, mult: Mult, supply: int, amount: int) -> Unit:

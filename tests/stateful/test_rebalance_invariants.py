@@ -1,10 +1,14 @@
 """Random sequences of oracle price moves (with or without arbitrage of the pools), target changes, time, mints,
-redeems and keeper rebalances through real Uniswap V2 pools. A Python model predicts each rebalance's outcome, down
-to the revert reason, from the oracle prices and the pool's quote; after every step the machine checks invariant 9
-(a rebalance never moves a leg away from target, never beats the oracle bound, never exceeds size or cooldown) and
-invariants 1, 2 and 5 (supply, solvency against a ghost ledger, units change only by rebalances)."""
+redeems and keeper rebalances through real Uniswap V2 pools, over a 2-decimal stablecoin (GUSD), WETH and 8-decimal
+WBTC, with supplies from 1 wei to 1e27 wei of shares. A Python model predicts each rebalance's outcome, down to the
+revert reason, from the oracle prices and the pool's quote; after every step the machine checks invariant 9 (a
+rebalance never moves a leg away from target, never beats the oracle bound, never exceeds size or cooldown),
+invariant 10 (no step moves more than max(1 wei, 1e-18 of a claim) to surplus), invariant 11 (a trade's loss on
+holders' claims stays within max_nav_loss, and all of them within the rolling budget) and invariants 1, 2 and 5
+(supply, solvency against a ghost ledger, units change only by rebalances)."""
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import ape
 from ape import accounts, chain, project
@@ -13,14 +17,20 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import reference as ref
-from fixtures.market import ASSETS, deploy_market, path
+from claims import allowance, stored_units
+from fixtures.market import path
+from fixtures.oracles import DELAY
 from fixtures.uniswap import deploy_uniswap
 from fixtures.vaults import Limits, Rebalancing
+from scripts import _world as world
 
 DAY = 86_400
 FEED_DECIMALS = 8
 HEARTBEAT = 7 * DAY  # the router's longest: time jumps below it need no refresh
 FUNDING = 10**40
+# (symbol, decimals, USD price): a 2-decimal token makes unit granularity bite hardest.
+ASSETS = [("GUSD", 2, 1), ("WETH", 18, 2_000), ("WBTC", 8, 50_000)]
+POOL_DEPTH_USD = 10_000_000
 
 
 class Infrastructure:
@@ -33,7 +43,10 @@ class Infrastructure:
         self.holders = list(test_accounts[4:6])
         self.keeper = test_accounts[7]
         d = self.deployer
-        self.market = deploy_market(d, self.governance, test_accounts[9], deploy_uniswap(d), HEARTBEAT)
+        self.market = world.deploy_market(
+            d, self.governance, test_accounts[9], ASSETS, world.all_pairs(3), POOL_DEPTH_USD, HEARTBEAT,
+            uniswap=deploy_uniswap(d), router_delay=DELAY,
+        )  # fmt: skip
         for holder in self.holders:
             for token in self.market.tokens:
                 token.mint(holder, FUNDING, sender=d)
@@ -58,18 +71,24 @@ def infrastructure() -> Infrastructure:
 
 @dataclass
 class Model:
-    virtual_units: list[int]
+    units: list[ref.Unit]
     targets: list[int]
     limits: Limits
     prices: list[int]  # 18-decimal USD per whole token, as the oracle reports them
     supply: int = 0
     last_rebalance: int = 0
+    # the loss budget's bucket (1e-18 of NAV) and when it was last charged
+    loss_spent: int = 0
+    loss_updated: int = 0
     # ghost ledger of what the vault must hold of each component
     held: list[int] = field(default_factory=lambda: [0, 0, 0])
     shares: dict[str, int] = field(default_factory=dict)
 
-    def holdings(self) -> list[int]:
-        return [ref.holding(vu, ref.PRECISION, self.supply) for vu in self.virtual_units]
+    def holdings(self, units=None) -> list[int]:
+        return [ref.holding(unit, ref.START, self.supply) for unit in (units or self.units)]
+
+    def surplus(self, i: int) -> Fraction:
+        return self.held[i] - ref.exact_claim(self.units[i], ref.START, self.supply)
 
     def values(self, amounts) -> list[int]:
         return [ref.value(a, p, ASSETS[i][1]) for i, (a, p) in enumerate(zip(amounts, self.prices))]
@@ -93,14 +112,23 @@ limit_sets = st.builds(
     max_trade=st.sampled_from([500, 2_000, 10_000]),
     max_nav_loss=st.sampled_from([5, 50, 500]),
     tolerance=st.sampled_from([0, 50, 500]),
-    cooldown=st.sampled_from([0, 3_600, DAY]),
-    target_step=st.just(500),
-    target_period=st.just(7 * DAY),
+    cooldown=st.sampled_from([900, 3_600, DAY]),
+    # Targets may move anywhere at any time, so every drift the machine draws is one a keeper can trade on.
+    target_step=st.just(10_000),
+    target_period=st.just(0),
+    loss_budget=st.sampled_from([1, 15, 500]),
+)
+# Whole shares for most runs; for the precision extremes, from the least this basket can mint (one wei of GUSD:
+# 3e13 wei of shares) to a share, and from a million shares to 1e27 wei of them.
+supplies = st.one_of(
+    st.integers(1, 1_000).map(lambda n: n * ref.PRECISION),
+    st.integers(3 * 10**13, 10**18),
+    st.integers(10**24, 10**27),
 )
 
 
 class RebalanceInvariants(RuleBasedStateMachine):
-    @initialize(w=weights, limits=limit_sets, supply=st.integers(1, 1_000))
+    @initialize(w=weights, limits=limit_sets, supply=supplies)
     def init(self, w, limits, supply):
         m = infrastructure()
         self.m = m
@@ -123,8 +151,11 @@ class RebalanceInvariants(RuleBasedStateMachine):
             for token in self.tokens:
                 token.approve(self.vault, 2**256 - 1, sender=holder)
         prices = [f.latestRoundData()[1] * 10 ** (18 - FEED_DECIMALS) for f in m.market.feeds]
-        self.model = Model(virtual_units=units, targets=targets, limits=limits, prices=prices)
-        self.mint(m.holders[0], supply * ref.PRECISION)
+        self.model = Model(
+            units=[(u, ref.BASE_EXPONENT) for u in units], targets=targets, limits=limits, prices=prices
+        )
+        self.mint(m.holders[0], supply)
+        self.surplus_before = [self.model.surplus(i) for i in range(3)]
         note(f"targets={targets} limits={limits} supply={supply}")
 
     def teardown(self):
@@ -134,8 +165,8 @@ class RebalanceInvariants(RuleBasedStateMachine):
     # ---- actions -------------------------------------------------------------------------------------------
 
     def mint(self, user, amount: int):
-        owed = [ref.mint_owed(vu, ref.PRECISION, amount) for vu in self.model.virtual_units]
-        if any(0 < vu * ref.PRECISION * amount < ref.CLAIM_SCALE for vu in self.model.virtual_units):
+        owed = [ref.mint_owed(unit, ref.START, amount) for unit in self.model.units]
+        if any(unit[0] and ref.exact_claim(unit, ref.START, amount) < 1 for unit in self.model.units):
             with ape.reverts("index_vault: mint rounds to zero"):
                 self.vault.mint(amount, user, sender=user)
             return
@@ -153,8 +184,8 @@ class RebalanceInvariants(RuleBasedStateMachine):
     def rule_redeem(self, data, fraction):
         user = data.draw(st.sampled_from([h for h in self.m.holders if self.model.shares.get(h.address)]), label="u")
         amount = max(1, self.model.shares[user.address] * fraction // 100)
-        paid = [ref.redeem_paid(vu, ref.PRECISION, amount) for vu in self.model.virtual_units]
-        if any(vu != 0 and p == 0 for vu, p in zip(self.model.virtual_units, paid)):
+        paid = [ref.redeem_paid(unit, ref.START, amount) for unit in self.model.units]
+        if any(unit[0] != 0 and p == 0 for unit, p in zip(self.model.units, paid)):
             with ape.reverts("index_vault: redeem rounds to zero"):
                 self.vault.redeem(amount, user, [], sender=user)
             return
@@ -202,6 +233,15 @@ class RebalanceInvariants(RuleBasedStateMachine):
         self.rebalance(s, b, held * fraction // ref.BPS, min_out_mode)
 
     @precondition(lambda self: self.model.supply > 0)
+    @rule(data=st.data(), amount=st.one_of(st.integers(1, 100), st.integers(1, 10**12)))
+    def rule_small_rebalance(self, data, amount):
+        """A few wei to a few dollars, whatever the vault's size: where unit granularity used to cost holders most."""
+        values = self.model.values(self.model.holdings())
+        drift = [v * ref.BPS - t * sum(values) for v, t in zip(values, self.model.targets)]
+        s, b = drift.index(max(drift)), drift.index(min(drift))
+        self.rebalance(s, b, min(amount, self.model.holdings()[s]), data.draw(st.sampled_from(["quote", "bound"])))
+
+    @precondition(lambda self: self.model.supply > 0)
     @rule(percent=st.integers(50, 120), min_out_mode=st.sampled_from(["quote", "bound"]))
     def rule_keeper_rebalance(self, percent, min_out_mode):
         """What a keeper would send: the most overweight into the most underweight, sized to close the smaller gap
@@ -245,14 +285,20 @@ class RebalanceInvariants(RuleBasedStateMachine):
         received = quote
         if error is None and quote < min_out:
             error = "UniswapV2Router: INSUFFICIENT_OUTPUT_AMOUNT"
-        new_units = list(model.virtual_units)
+        new_units = list(model.units)
+        spent = model.loss_spent
+        loss = 0
         if error is None:
-            new_units[s] = ref.sold_unit(new_units[s], ref.PRECISION, model.supply, amount_in)
-            new_units[b] = ref.bought_unit(new_units[b], ref.PRECISION, model.supply, received)
-            after = [ref.holding(vu, ref.PRECISION, model.supply) for vu in new_units]
-            error = ref.trade_postcheck(
-                model.values(after), model.targets, s, b, value_in, model.value(b, received), model.limits
-            )
+            new_units[s] = ref.sold_unit(new_units[s], ref.START, model.supply, amount_in)
+            new_units[b] = ref.bought_unit(new_units[b], ref.START, model.supply, received)
+            before_values, after_values = model.values(held), model.values(model.holdings(new_units))
+            error = ref.trade_postcheck(before_values, after_values, model.targets, s, b, model.limits)
+            loss = max(0, sum(before_values) - sum(after_values))
+            if error is None and loss:
+                spent = ref.drained(model.loss_spent, model.loss_updated, now, model.limits.loss_budget)
+                spent += ref.loss_share(loss, sum(before_values))
+                if spent > model.limits.loss_budget * (ref.WAD // ref.BPS):
+                    error = "rebalance_policy: loss budget exceeded"
         note(f"rebalance {ASSETS[s][0]}->{ASSETS[b][0]} {amount_in} min_out={min_out} ({min_out_mode}) -> {error or 'ok'}")
         event(f"rebalance: {error or 'ok'}")
 
@@ -273,7 +319,13 @@ class RebalanceInvariants(RuleBasedStateMachine):
         assert received >= min_out
         assert value_in * ref.BPS <= nav * model.limits.max_trade
         assert now >= model.last_rebalance + model.limits.cooldown
-        model.virtual_units = new_units
+        # Invariant 11: the loss on holders' claims at oracle prices is within the per-trade cap and the budget.
+        assert loss * ref.BPS <= nav * model.limits.max_nav_loss
+        assert self.policy.loss_spent() == spent <= model.limits.loss_budget * (ref.WAD // ref.BPS)
+        if loss:
+            model.loss_spent, model.loss_updated = spent, tx.timestamp
+        event(f"rebalance loss: {'none' if loss == 0 else 'charged'}")
+        model.units = new_units
         model.held[s] -= amount_in
         model.held[b] += received
         model.last_rebalance = tx.timestamp
@@ -289,14 +341,22 @@ class RebalanceInvariants(RuleBasedStateMachine):
         state = self.m.probe.read(self.vault, self.m.holders, self.tokens)
         # 1: supply is the sum of balances (no fees in this machine, so the holders hold it all).
         assert state.supply == self.model.supply == sum(state.shares)
-        # 5: units changed only through the rebalances the model applied.
-        assert list(state.units) == [ref.unit(vu, ref.PRECISION) for vu in self.model.virtual_units]
+        # 5: units changed only through the rebalances the model applied, exactly.
+        assert stored_units(self.vault) == self.model.units
+        assert list(state.units) == [ref.unit_amount(unit, ref.START) for unit in self.model.units]
         for i in range(3):
             # the ghost ledger: nothing appears or vanishes
             assert state.held[i] == self.model.held[i]
             # 2: solvency against the exact claim and the rounded-up unit claim
-            assert self.model.virtual_units[i] * ref.PRECISION * state.supply <= state.held[i] * ref.CLAIM_SCALE
+            claim = ref.exact_claim(self.model.units[i], ref.START, state.supply)
+            assert claim <= state.held[i]
             assert ref.ceil_div(state.units[i] * state.supply, ref.PRECISION) <= state.held[i]
+            # 10: this step moved at most max(1 wei, 1e-18 of the claim) to surplus per operation (a rebalance
+            # rounds each leg once), and nothing the other way.
+            surplus = self.model.surplus(i)
+            moved = surplus - self.surplus_before[i]
+            assert 0 <= moved <= allowance(claim), f"{ASSETS[i][0]}: {float(moved)} wei to surplus"
+            self.surplus_before[i] = surplus
 
 
 TestRebalanceInvariants = RebalanceInvariants.TestCase
