@@ -191,7 +191,31 @@ def newcomer(tmp_path_factory, sepolia_standin):
         subprocess.run(["make", "chain-stop"], cwd=checkout, env=env, capture_output=True, timeout=60)
 
 
+def runs_until_stopped(command: Command) -> bool:
+    """The keeper loop and the Silverback bot run until stopped: started, watched, then stopped with SIGINT."""
+    return command.text.startswith("silverback run") or " silverback run " in command.text or (
+        command.text.startswith("keeper run") and "--cycles" not in command.text)
+
+
+def run_for_a_while(command: Command, checkout: Path, env: dict, seconds: float = 20) -> subprocess.CompletedProcess:
+    """Start a command that runs until stopped; it must still be running after `seconds`; then SIGINT (as an operator's
+    Ctrl-C) and its output. The exit code is 0 if it stopped cleanly."""
+    process = subprocess.Popen(["bash", "-c", command.text], cwd=checkout, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        early = process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        early = None
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=60)
+    output = process.stdout.read()
+    code = 1 if early is not None else 0  # stopping on its own before it was stopped is a failure
+    return subprocess.CompletedProcess(command.text, code, output, "")
+
+
 def run(command: Command, checkout: Path, env: dict) -> subprocess.CompletedProcess:
+    if runs_until_stopped(command):
+        return run_for_a_while(command, checkout, env)
     answers = f"{DEPLOYER_KEY}\n{PASSPHRASE}\n{PASSPHRASE}\n" if "accounts import" in command.text else "y\n" * 20
     return subprocess.run(
         ["bash", "-c", command.text], cwd=checkout, env=env, input=answers, capture_output=True, text=True,
