@@ -36,9 +36,8 @@ MAX_COMPONENTS: constant(uint256) = vault_params.MAX_COMPONENTS
 PRECISION: constant(uint256) = 10**18
 # An ABI-encoded DynArray[uint256, 32]: offset, length and 32 words.
 PRICES_SIZE: constant(uint256) = 32 * (MAX_COMPONENTS + 2)
-# Intermediate tokens a policy may allow in a swap path (`RebalancePolicy.hops()`), and their ABI size.
-MAX_HOPS: constant(uint256) = 8
-HOPS_SIZE: constant(uint256) = 32 * (MAX_HOPS + 2)
+# Tokens a keeper may ask about as intermediate hops of a swap path, per call.
+MAX_HOPS: constant(uint256) = 16
 # Enough of a revert for an `Error(string)` of up to 64 bytes: the oracle's reasons are shorter.
 REASON_SIZE: constant(uint256) = 196
 
@@ -71,7 +70,7 @@ struct Access:
     keeper: bool  # `account` may rebalance
     strategist: bool  # `account` may set targets
     adapter: bool  # the policy allows `adapter`
-    hops: DynArray[address, MAX_HOPS]  # intermediate tokens the policy allows in a path (empty before hops existed)
+    hops: DynArray[address, MAX_HOPS]  # the candidates the vault's oracle prices: a swap path may pass through them
     refused: DynArray[address, MAX_COMPONENTS]  # tokens the oracle refuses to price (empty when it prices all)
     reason: Bytes[REASON_SIZE]  # the oracle's revert data for the first refused token
 
@@ -144,33 +143,34 @@ def state(vault: address) -> VaultState:
 
 @external
 @view
-def access(vault: address, account: address, adapter: address) -> Access:
+def access(
+    vault: address, account: address, adapter: address, candidates: DynArray[address, MAX_HOPS]
+) -> Access:
     """
     @notice Whether `account` is a keeper or the strategist of `vault`, whether
-            its policy allows `adapter`, the hops it allows, and which tokens
-            its oracle refuses to price (with the first refusal's reason).
-            A keeper reads this beside `state(vault)` in one batch and acts
-            only where it may: a stranger's vault then costs it nothing.
+            its policy allows `adapter`, which of `candidates` a swap path may
+            pass through (the policy allows a hop its oracle prices), and
+            which tokens its oracle refuses to price (with the first refusal's
+            reason). A keeper reads this beside `state(vault)` in one batch and
+            acts only where it may: a stranger's vault then costs it nothing.
     @param vault An `IndexVault`.
     @param account The keeper's (or strategist's) address.
     @param adapter The swap adapter the keeper trades through.
+    @param candidates Tokens the keeper would route through.
     """
     policy: IPolicyView = IPolicyView(staticcall IIndexVault(vault).policy())
+    oracle: address = staticcall policy.oracle()
+    # The policy lets a path pass through any token its oracle prices (`rebalance_policy: hop not priced`).
     hops: DynArray[address, MAX_HOPS] = []
-    ok: bool = False
-    response: Bytes[HOPS_SIZE] = b""
-    # Policies deployed before hops existed have no `hops()`: they allow none beyond the components.
-    ok, response = raw_call(
-        policy.address, method_id("hops()"), max_outsize=HOPS_SIZE, is_static_call=True, revert_on_failure=False
-    )
-    if ok and len(response) >= 64:
-        hops = abi_decode(response, DynArray[address, MAX_HOPS])
+    for candidate: address in candidates:
+        if (staticcall IOracleRouter(oracle).feed_config(candidate)).feed != empty(address):
+            hops.append(candidate)
 
     # Which price the oracle refuses is only worth finding out when it refuses one: one call per token then.
     tokens: DynArray[address, MAX_COMPONENTS] = []
     units: DynArray[uint256, MAX_COMPONENTS] = []
     tokens, units = staticcall IIndexVault(vault).basket()
-    oracle: address = staticcall policy.oracle()
+    ok: bool = False
     refused: DynArray[address, MAX_COMPONENTS] = []
     reason: Bytes[REASON_SIZE] = b""
     priced: Bytes[PRICES_SIZE] = b""

@@ -44,7 +44,8 @@ class Function:
 
 
 LENS_STATE = Function("VaultLens", "state", ("address",), (VAULT_STATE,))
-LENS_ACCESS = Function("VaultLens", "access", ("address", "address", "address"), (ACCESS,))
+LENS_ACCESS = Function("VaultLens", "access", ("address", "address", "address", "address[]"), (ACCESS,))
+MAX_HOPS = 16  # VaultLens.MAX_HOPS: route candidates asked about per vault
 FACTORY_VAULT_COUNT = Function("VaultFactory", "vault_count", (), ("uint256",))
 FACTORY_VAULTS = Function("VaultFactory", "vaults", ("uint256",), ("address",))
 VAULT_REBALANCE = Function(

@@ -73,17 +73,19 @@ class Chain:
         return list(self._vaults)
 
     def read_states(
-        self, vaults: list[str], block: int, account: str | None = None, adapter: str | None = None
-    ) -> dict[str, VaultState | VaultReadError]:
+        self, vaults: list[str], block: int, account: str | None = None, adapter: str | None = None,
+        route_tokens: tuple[str, ...] = (),
+    ) -> dict[str, VaultState | VaultReadError]:  # fmt: skip
         """Every vault's `VaultLens.state` at `block`, in one round trip; a failed read is returned, not raised.
-        With `account`, the same batch also reads `VaultLens.access` (roles, adapter, hops, refused prices), so the
-        keeper knows which vaults it serves without another round trip."""
+        With `account`, the same batch also reads `VaultLens.access` (roles, adapter, which of `route_tokens` the
+        vault's oracle prices, refused prices), so the keeper knows which vaults it serves and how it may route
+        without another round trip."""
         per_vault = 2 if account else 1
         calls = []
         for vault in vaults:
             calls.append(self._read_request(self.lens, abi.LENS_STATE.encode(vault), block))
             if account:
-                access = abi.LENS_ACCESS.encode(vault, account, adapter or ZERO_ADDRESS)
+                access = abi.LENS_ACCESS.encode(vault, account, adapter or ZERO_ADDRESS, list(route_tokens[: abi.MAX_HOPS]))
                 calls.append(self._read_request(self.lens, access, block))
         results = self.rpc.batch(calls)
         states: dict[str, VaultState | VaultReadError] = {}

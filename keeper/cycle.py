@@ -103,6 +103,14 @@ class Keeper:
         self._cycle_lock = threading.Lock()
 
     @property
+    def route_tokens(self) -> tuple[str, ...]:
+        """Tokens a route may pass through, if the vault's oracle prices them: the deployment's tokens and an
+        address given as `route_via` (first, so the operator's choice is asked about even past the lens's 16)."""
+        via = self.settings.route_via
+        first = (via,) if abi.is_address(via) else ()
+        return first + tuple(t for t in self.settings.route_tokens if t not in first)
+
+    @property
     def account(self) -> str | None:
         """The address that signs, or None when watching only."""
         return self.executor.signer.address if self.executor is not None else None
@@ -125,7 +133,7 @@ class Keeper:
         vaults = self.chain.vaults()
         # Watching without an account still reads `access` (as the zero address): which price the oracle refuses.
         states = report.states = self.chain.read_states(
-            vaults, head.number, self.account or ZERO_ADDRESS, self.settings.adapter
+            vaults, head.number, self.account or ZERO_ADDRESS, self.settings.adapter, self.route_tokens
         )
         served: dict[str, VaultState] = {}
         for vault, state in states.items():
@@ -190,14 +198,13 @@ class Keeper:
         the trade's oracle-bound `min_out`. A trade no pool can fill is skipped, not simulated: it costs no failure."""
         if not trades:
             return []
-        # Read once per token for the keeper's life: the deployment's route tokens too, so a route reads in symbols.
+        # Read once per token for the keeper's life.
         symbols = self.chain.symbol_map(
             {t for trade, state in trades for t in (state.vault, *state.tokens, *state.access.hops)}
-            | {t for t in (*self.settings.route_tokens, self.settings.route_via) if abi.is_address(t)}
+
         )
         candidates = [
-            route_candidates(trade, state, self._route_via(state, symbols), tuple(self.settings.route_tokens))
-            for trade, state in trades
+            route_candidates(trade, state, self._route_via(state, symbols)) for trade, state in trades
         ]
         requests = [(trade.amount_in, path) for (trade, _), paths in zip(trades, candidates) for path in paths]
         answers = iter(self.chain.quotes(self.settings.adapter, requests))
@@ -222,7 +229,7 @@ class Keeper:
         via = self.settings.route_via
         if not via or abi.is_address(via):
             return via or None
-        known = (*state.tokens, *state.access.hops, *self.settings.route_tokens)
+        known = (*state.tokens, *state.access.hops)
         return next((t for t in known if symbols.get(t, "").upper() == via.upper()), None)
 
     def _targets_orders(self, states: dict, head: Head, report: CycleReport, breakers: dict[str, str]) -> list[Order]:

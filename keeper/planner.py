@@ -336,20 +336,14 @@ def _trade(state: VaultState, route_via: str | None, leg: _Leg) -> Trade:
     )
 
 
-def route_candidates(
-    trade: Trade, state: VaultState, route_via: str | None = None, route_tokens: tuple[str, ...] = ()
-) -> list[tuple[str, ...]]:
+def route_candidates(trade: Trade, state: VaultState, route_via: str | None = None) -> list[tuple[str, ...]]:
     """The paths worth quoting for `trade`: the planned one, direct, and through each hop the vault's policy allows
-    and `route_via` (when the policy allows it: a component, an allowed hop, or a policy that lists no hops); a
-    policy that lists no hops is also quoted through each of `route_tokens` (the deployment's tokens). Each path
-    once, never through one of its own legs."""
+    (`state.access.hops`: the keeper's route tokens its oracle prices) and `route_via` when it is a component (the
+    oracle prices those too). Each path once, never through one of its own legs."""
     hops = state.access.hops if state.access is not None else ()
-    allowed = {t.lower() for t in (*state.tokens, *hops)}
     vias = list(hops)
-    if route_via and (not hops or route_via.lower() in allowed):
+    if route_via and route_via.lower() in {t.lower() for t in state.tokens}:
         vias.append(route_via)
-    if not hops:
-        vias += route_tokens
     legs = (trade.sell.lower(), trade.buy.lower())
     paths = [trade.path, (trade.sell, trade.buy)]
     paths += [(trade.sell, via, trade.buy) for via in vias if via.lower() not in legs]

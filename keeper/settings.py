@@ -43,9 +43,9 @@ class Settings(BaseSettings):
     vaults: list[str] = []
     adapter: str = ""  # the allow-listed swap adapter (UniswapV2Adapter) trades go through
     # Also quote sell -> route_via -> buy when neither leg is it: an address, or a symbol (USDC) that the deployment
-    # file or the vault's components and hops name. Routes through the policy's allowed hops are always quoted.
+    # file or the vault's components name. The policy allows it as a hop only if the vault's oracle prices it.
     route_via: str = ""
-    # Tokens a route may pass through when a vault's policy lists no hops: the deployment file's tokens by default.
+    # Tokens a route may pass through, each where the vault's oracle prices it: the deployment file's by default.
     route_tokens: list[str] = []
 
     # Who signs: an ape account alias. Never a key.

@@ -33,7 +33,7 @@ class Access:
     keeper: bool  # may rebalance
     strategist: bool  # may set targets
     adapter: bool  # the policy allows the keeper's adapter
-    hops: tuple[str, ...] = ()  # intermediate tokens the policy allows in a swap path
+    hops: tuple[str, ...] = ()  # the route tokens the vault's oracle prices: a swap path may pass through them
     refused: tuple[str, ...] = ()  # tokens the oracle refuses to price
     reason: str = ""  # why the oracle refused the first of them
 

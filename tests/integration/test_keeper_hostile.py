@@ -41,7 +41,7 @@ def test_cycle__hostile_factory__every_drifted_honest_vault_traded_and_the_globa
         round_trips.append(report.round_trips)
         assert GLOBAL not in keeper.journal.breakers(), keeper.journal.breakers()
 
-    assert all(len(world.trades(vault)) == 1 for vault in honest)
+    assert all(len(world.trades(vault)) == 1 for vault in honest), report.skipped
     assert not set(keeper.journal.breakers()) & {v.address for v in honest}
     assert keeper.journal.failures() == 0
     assert max(round_trips) <= 2 * HONEST, round_trips

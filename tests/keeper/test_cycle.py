@@ -55,7 +55,7 @@ class FakeVault:
     keepers: tuple[str, ...] = (KEEPER,)
     strategist: str = address(0)
     adapters: tuple[str, ...] = (ADAPTER,)
-    hops: tuple[str, ...] = ()
+    priced: tuple[str, ...] = tuple(SYMBOLS)  # what its oracle prices: a swap path may pass through these
     simulation_revert: str | None = None  # the reason `rebalance` reverts with, if it does
     refused: tuple[str, ...] = ()  # tokens the oracle refuses to price (then the lens reports no prices at all)
     symbol: str = "KIDX"
@@ -70,9 +70,9 @@ class FakeVault:
             NOW - 7_200, 0, False, False, self.oracle, NOW,
         )  # fmt: skip
 
-    def access(self, account: str, adapter: str) -> tuple:
+    def access(self, account: str, adapter: str, candidates: list[str]) -> tuple:
         reason = "0x08c379a0" + encode(["string"], ["oracle_router: stale price"]).hex() if self.refused else "0x"
-        return (account in self.keepers, account == self.strategist, adapter in self.adapters, list(self.hops),
+        return (account in self.keepers, account == self.strategist, adapter in self.adapters, [c for c in candidates if c in self.priced],
                 list(self.refused), bytes.fromhex(reason[2:]))  # fmt: skip
 
     def drift(self, token: str, price: int) -> "FakeVault":
@@ -150,8 +150,10 @@ class ScriptedNode:
             (vault,) = decode(["address"], args)
             return "0x" + encode([abi.VAULT_STATE], [self.vaults[to_checksum_address(vault)].state()]).hex()
         if call["to"] == LENS and selector == abi.LENS_ACCESS.selector:
-            vault, account, adapter = (to_checksum_address(a) for a in decode(["address"] * 3, args))
-            return "0x" + encode([abi.ACCESS], [self.vaults[vault].access(account, adapter)]).hex()
+            vault, account, adapter, candidates = decode(list(abi.LENS_ACCESS.inputs), args)
+            vault, account, adapter = (to_checksum_address(a) for a in (vault, account, adapter))
+            answer = self.vaults[vault].access(account, adapter, [to_checksum_address(c) for c in candidates])
+            return "0x" + encode([abi.ACCESS], [answer]).hex()
         if call["to"] == ADAPTER and selector == abi.ADAPTER_QUOTE.selector:
             amount, route = decode(["uint256", "bytes"], args)
             path = tuple(to_checksum_address(t) for t in decode(["address[]"], route)[0])
@@ -328,41 +330,43 @@ def test_cycle__vaults_sharing_an_oracle_and_a_jump__both_tripped_with_symbol_an
 # --- 3. routes and slippage from the vault's policy, quoted before anything is simulated ----------------------------
 
 
-def test_cycle__no_direct_pool__routes_through_the_hop_the_policy_allows(journal):
-    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC), hops=(USDC,)).drift(UNI, 10 * ONE)
+def test_cycle__no_direct_pool__routes_through_a_deployment_token_the_vaults_oracle_prices(journal):
+    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC)).drift(UNI, 10 * ONE)
     node = ScriptedNode([vault])
     node.quotes = {(UNI, USDC, MKR): 9_940, (UNI, USDC, WBTC): 9_940}  # two 0.3 % pool fees; no direct pools
 
-    report = make_keeper(node, journal).cycle()
+    report = make_keeper(node, journal, route_tokens=[WETH, USDC]).cycle()
 
     (order,) = report.orders
     (call,) = [decode(list(abi.VAULT_REBALANCE.inputs), bytes.fromhex(order.calldata[10:]))]
     assert tuple(to_checksum_address(t) for t in decode(["address[]"], call[5])[0])[1] == USDC
+    assert " UNI -> MKR via UNI -> USDC -> MKR, " in order.description
     assert sent_vaults(node) == [vault.address]
 
 
+def test_cycle__route_token_the_vaults_oracle_does_not_price__never_quoted_so_never_simulated(journal):
+    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC), priced=(UNI, MKR, WBTC)).drift(UNI, 10 * ONE)
+    node = ScriptedNode([vault])
+    node.quotes = {(UNI, USDC, MKR): 9_940, (UNI, USDC, WBTC): 9_940}  # the pools exist; the policy forbids the hop
+
+    report = make_keeper(node, journal, route_tokens=[USDC]).cycle()
+
+    assert report.skipped[vault.address] == "no pool quotes UNI -> MKR on any allowed route"
+    assert node.calls_to(vault.address) == []
+
+
 def test_cycle__default_slippage__min_out_at_the_policys_max_slippage_so_two_pool_fees_fit(journal):
-    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC), hops=(USDC,)).drift(UNI, 10 * ONE)
+    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC)).drift(UNI, 10 * ONE)
     node = ScriptedNode([vault])
     node.quotes = {(UNI, USDC, MKR): 9_940, (UNI, USDC, WBTC): 9_940}
 
-    (order,) = make_keeper(node, journal).cycle().orders
+    (order,) = make_keeper(node, journal, route_tokens=[USDC]).cycle().orders
 
     _, buy, _, min_out, _, _ = decode(list(abi.VAULT_REBALANCE.inputs), bytes.fromhex(order.calldata[10:]))
     buy = to_checksum_address(buy)
     worth = min_out * vault.prices[buy] // 10 ** DECIMALS[buy]
     one_less = (min_out - 1) * vault.prices[buy] // 10 ** DECIMALS[buy]
     assert worth * 10_000 >= order.value_in * 9_900 > one_less * 10_000  # the fewest units worth 99 %: 100 bps
-
-
-def test_cycle__policy_lists_no_hops__routes_through_a_token_of_the_deployment(journal):
-    vault = FakeVault(address(0xA001), tokens=(UNI, MKR, WBTC)).drift(UNI, 10 * ONE)
-    node = ScriptedNode([vault])
-    node.quotes = {(UNI, USDC, MKR): 9_940, (UNI, USDC, WBTC): 9_940}
-
-    (order,) = make_keeper(node, journal, route_tokens=[WETH, USDC]).cycle().orders
-
-    assert " UNI -> MKR via UNI -> USDC -> MKR, " in order.description
 
 
 def test_cycle__route_via_symbol__resolved_among_the_vaults_tokens_and_quoted(journal):
