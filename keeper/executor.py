@@ -25,6 +25,12 @@ FILLER_GAS = 21_000
 # Nodes refuse a replacement unless both fee fields rise by at least 10 % (geth) or 12.5 % (others): 9/8, rounded up.
 BUMP_NUMERATOR, BUMP_DENOMINATOR = 9, 8
 HARMLESS_SEND_ERRORS = ("already known", "known transaction", "already imported", "nonce too low")
+# A simulation refused for one of these reasons is the policy saying "not now", not a broken vault: the trade waits
+# (a new cycle plans again) and counts no failure. The rolling loss budget is not in the lens, so only the policy can
+# say it is spent.
+WAIT_REASONS = (
+    "rebalance_policy: loss budget exceeded", "rebalance_policy: cooldown", "rebalance_policy: target change too soon",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,9 @@ class Executor:
                 # The vault's own streak: a stranger's vault that never simulates must not stop the others.
                 # No revert data (out of gas, an invalid opcode): the node's own words say more than "no reason".
                 said = abi.revert_reason(failed.data) if failed.data not in (None, "", "0x") else failed.message
+                if said in WAIT_REASONS:
+                    self._skip(order, f"{self._described.get(order.key, order.key)} waits: {said}")
+                    continue
                 reason = f"simulation reverted: {said}"
                 self._failure(order.vault, f"{order.description or order.key}: {reason}", head.number, order.vault)
                 continue

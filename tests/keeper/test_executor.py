@@ -475,9 +475,24 @@ def test_submit__simulation_reverts__nothing_journaled_or_sent_and_failure_count
     assert journal.breakers() == {}
 
 
+@pytest.mark.parametrize("reason", ["rebalance_policy: loss budget exceeded", "rebalance_policy: cooldown"])
+def test_submit__policy_says_not_now__skipped_without_a_failure_and_retried_next_cycle(executor, node, journal, metrics,
+                                                                                     reason):  # fmt: skip
+    node.reverts[CALL_A] = revert_data(reason)
+
+    for block in (100, 101, 102, 103):
+        assert executor.submit([order_a()], head(block)) == []
+
+    assert journal.failures(VAULT_A) == 0 and journal.breakers() == {}
+    assert metrics.value("keeper_trades_total", outcome="skipped") == 4
+    del node.reverts[CALL_A]
+    (intent,) = executor.submit([order_a()], head(104))
+    assert intent.key == "rebalance:A:1"
+
+
 def test_submit__one_of_two_simulations_reverts__other_sent_at_the_first_free_nonce(executor, node, journal):
     node.pending_nonce = 5
-    node.reverts[CALL_A] = revert_data("rebalance_policy: cooldown")
+    node.reverts[CALL_A] = revert_data("rebalance_policy: sell not overweight")
 
     (intent,) = executor.submit([order_a(), order_b()], head(100))
 
