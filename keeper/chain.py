@@ -127,7 +127,7 @@ class Chain:
         """Each token's `symbol()`, or a shortened address when it has none, in one round trip."""
         calls = [_eth_call_request(token, abi.TOKEN_SYMBOL.encode(), "latest") for token in tokens]
         return [
-            token[:8] if isinstance(r, RpcError) else abi.TOKEN_SYMBOL.decode(r)[0]
+            token[:8] if isinstance(r, RpcError) else symbol_text(r, token)
             for token, r in zip(tokens, self.rpc.batch(calls), strict=True)
         ]
 
@@ -162,6 +162,19 @@ def _eth_call_request(to: str, data: str, block: str) -> tuple[str, list]:
 
 
 ZERO_ADDRESS = "0x" + "00" * 20
+MAX_SYMBOL = 16
+
+
+def symbol_text(answer: str, token: str) -> str:
+    """A `symbol()` answer as a short printable name: an ABI string, or a bytes32 (as MKR's), else the shortened
+    address. A stranger's token may answer anything: a long string or a line break must not reach the log."""
+    raw = bytes.fromhex(answer.removeprefix("0x"))
+    try:
+        text = abi.TOKEN_SYMBOL.decode(answer)[0]
+    except (DecodingError, ValueError, OverflowError, UnicodeDecodeError):
+        text = raw[:32].rstrip(b"\0").decode("ascii", "replace") if len(raw) == 32 else ""
+    text = "".join(c for c in text if c.isprintable() and not c.isspace())[:MAX_SYMBOL]
+    return text or token[:8]
 
 
 def parse_access(raw: tuple) -> Access:

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from eth_abi import encode
 from fixtures.anvil import free_port
 
+from keeper.chain import symbol_text
 from keeper.errors import RpcError, RpcTransportError
 from keeper.rpc import Rpc
 
@@ -259,3 +261,21 @@ def test_call__json_null_answer__raises_transport_error(node, make_rpc):
 
     with pytest.raises(RpcTransportError, match=r"answered something that is not JSON-RPC: None$"):
         make_rpc(retries=0).call("eth_blockNumber", [])
+
+
+# --- symbols a stranger's token may answer ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer, shown",
+    [
+        ("0x" + encode(["string"], ["USDC"]).hex(), "USDC"),
+        ("0x" + b"MKR".ljust(32, b"\0").hex(), "MKR"),  # bytes32, as Maker's token answers
+        ("0x" + encode(["string"], ["A" * 500]).hex(), "A" * 16),
+        ("0x" + encode(["string"], ["EV\nIL sent"]).hex(), "EVILsent"),
+        ("0x1234", "0xAbCd12"),
+    ],
+    ids=["string", "bytes32", "long", "line-break", "garbage"],
+)  # fmt: skip
+def test_symbol_text__any_answer__short_printable_name_or_the_address(answer, shown):
+    assert symbol_text(answer, "0xAbCd1234" + "00" * 16) == shown
