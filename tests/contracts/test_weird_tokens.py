@@ -121,7 +121,10 @@ def decimals_basket(request, create_token, standard, create_vault):
 def test_mint__any_decimals__pulls_exactly_preview_mint(decimals_basket, alice):
     vault, components, unit = decimals_basket
     owed = fund_exact(vault, components, alice, AMOUNT_A)
-    assert owed == [ref.mint_owed(creation(unit), ref.START, AMOUNT_A), ref.mint_owed(creation(ONE), ref.START, AMOUNT_A)]
+    assert owed == [
+        ref.mint_owed(creation(unit), ref.START, AMOUNT_A),
+        ref.mint_owed(creation(ONE), ref.START, AMOUNT_A),
+    ]
     vault.mint(AMOUNT_A, alice, sender=alice)
     assert balances(components, vault) == owed
     assert balances(components, alice) == [0, 0]
@@ -133,7 +136,10 @@ def test_redeem__any_decimals__pays_exactly_preview_redeem(decimals_basket, alic
     vault, components, unit = decimals_basket
     held = mint_exact(vault, components, alice, AMOUNT_A + AMOUNT_B)
     expected = vault.preview_redeem(AMOUNT_B)
-    assert expected == [ref.redeem_paid(creation(unit), ref.START, AMOUNT_B), ref.redeem_paid(creation(ONE), ref.START, AMOUNT_B)]
+    assert expected == [
+        ref.redeem_paid(creation(unit), ref.START, AMOUNT_B),
+        ref.redeem_paid(creation(ONE), ref.START, AMOUNT_B),
+    ]
     vault.redeem(AMOUNT_B, bob, [], sender=alice)
     assert balances(components, bob) == expected
     assert balances(components, vault) == [h - e for h, e in zip(held, expected)]
