@@ -81,6 +81,8 @@ MAX_SLIPPAGE: constant(uint256) = 1_000  # 10 % below the oracle value
 MAX_NAV_LOSS: constant(uint256) = 500  # 5 % of NAV in one trade
 MAX_TOLERANCE: constant(uint256) = 1_000  # 10 % of NAV past a target
 MAX_COOLDOWN: constant(uint256) = 30 * 86_400
+# Gas for reading the oracle router's queue when a holder redeems (a storage read needs 2,100 of it).
+ORACLE_QUEUE_GAS: constant(uint256) = 30_000
 # A floor no creator can go below: with it, a keeper gets at most 96 tries a day at the per-trade caps.
 MIN_COOLDOWN: constant(uint256) = 15 * 60
 # Trades together lose at most this share of NAV per 24 h, even with looser limits queued and executed.
@@ -301,7 +303,17 @@ def changes_queued() -> bool:
             or in the oracle router that prices the vault. While one does, the
             vault's redeem fee is waived.
     """
-    return timelock.queued_count != 0 or staticcall self.oracle.queued_count() != 0
+    if timelock.queued_count != 0:
+        return True
+    # An oracle that cannot answer (no such function, a revert, all the gas) counts as one with a change queued: a
+    # broken oracle may stop rebalancing, never a holder's exit.
+    ok: bool = False
+    response: Bytes[32] = b""
+    ok, response = raw_call(
+        self.oracle.address, method_id("queued_count()"), max_outsize=32, gas=ORACLE_QUEUE_GAS,
+        is_static_call=True, revert_on_failure=False,
+    )  # fmt: skip
+    return not ok or len(response) != 32 or convert(response, uint256) != 0
 
 
 @external

@@ -561,3 +561,15 @@ def test_sweep__fractional_claim__keeps_the_claim_rounded_up(create_vault, token
     swept = vault.sweep(tokens[0], bob, sender=governance).return_value
     assert tokens[0].balanceOf(bob) == held - 2 == 10
     assert swept in (None, 10)
+
+
+def test_redeem__oracle_cannot_answer_its_queue__is_fee_free_not_stuck(create_vault, tokens, mint_for, alice, policy_of):
+    """An oracle that reverts on `queued_count()` (here: a contract without it) must not stop a fee-charging redeem:
+    the policy counts it as a change queued, so the holder leaves, fee-free."""
+    rebalancing = Rebalancing(tokens[2], 2)  # a token as "oracle": it has code, and no queued_count()
+    vault = create_vault(tokens[:2], units=[ONE, ONE], fees=(0, 0, 100), rebalancing=rebalancing)
+    mint_for(vault, alice, 10 * ONE)
+    assert policy_of(vault).changes_queued()
+    tx = vault.redeem(ONE, alice, [], sender=alice)
+    assert tx.events.filter(vault.Redeemed)[0].fee == 0
+    assert tokens[0].balanceOf(alice) == ONE
