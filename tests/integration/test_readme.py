@@ -46,7 +46,7 @@ PASSPHRASE = "readme-test"
 SKIPPED = {
     "make test": "the whole suite, of which this test is a part",
     "ape test": "a part of `make test`",
-    "HYPOTHESIS_PROFILE=": "a part of `make test` (deep: hours)",
+    "HYPOTHESIS_PROFILE=": "a part of `make test` under another Hypothesis profile (deep: hours)",
     "make bench": "the benchmarks: minutes, and Set Protocol's artifacts fetched from npm",
 }
 # Commands of the keeper section (which this test's author does not own) that hold placeholders: not runnable as
