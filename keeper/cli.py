@@ -37,8 +37,10 @@ def chain_options(command: Callable) -> Callable:
         click.option("--factory", help="VaultFactory address: watch every vault it created [KEEPER_FACTORY]"),
         click.option("--vault", "vaults", multiple=True, help="A vault to watch (repeatable) [KEEPER_VAULTS]"),
         click.option("--data-dir", type=click.Path(file_okay=False), help="Journal folder [KEEPER_DATA_DIR]"),
-        click.option("--route-via", help="Route trades through this token when neither leg is it [KEEPER_ROUTE_VIA]"),
-        click.option("--slippage", type=int, help="Bps below the oracle value accepted [KEEPER_SLIPPAGE; 50]"),
+        click.option("--route-via", help="Also quote routes through this token: an address or a symbol such as USDC "
+                     "[KEEPER_ROUTE_VIA]"),
+        click.option("--slippage", type=int, help="Bps below the oracle value accepted [KEEPER_SLIPPAGE; default: each "
+                     "vault policy's max_slippage]"),
     ]
     for option in reversed(options):
         command = option(command)

@@ -106,7 +106,8 @@ class Executor:
         fees = initial_fees(head.base_fee, self.policy)
         if fees is None:
             for order in orders:
-                self._skip(order, f"base fee {head.base_fee} wei is at or above the cap {self.policy.max_fee}")
+                self._skip(order, f"base fee {amount_text(head.base_fee, 9)} gwei is at or above the cap "
+                                  f"{amount_text(self.policy.max_fee, 9)} gwei")
             return []
         max_fee, priority = fees
 
