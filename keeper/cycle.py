@@ -31,6 +31,10 @@ from keeper.strategies import GovernanceTargets, make_strategy
 from keeper.strategist import Strategist
 
 log = logging.getLogger("keeper")
+# A vault this keeper does not serve (or cannot read) is read again only this many blocks later: a stranger's vault,
+# however many of them a factory holds and however much gas their oracles burn, costs the node one read per vault
+# per this many blocks, not one per cycle. Governance adding this keeper later is noticed within this many blocks.
+RECHECK_BLOCKS = 50
 
 
 @dataclass
@@ -101,6 +105,7 @@ class Keeper:
         # The block handler and the cron window may fire together: cycles never overlap, so the second one sees
         # what the first sent and cannot send it again.
         self._cycle_lock = threading.Lock()
+        self._resting: dict[str, tuple[int, str]] = {}  # vault -> (block it was found unserved, why)
 
     @property
     def route_tokens(self) -> tuple[str, ...]:
@@ -130,7 +135,13 @@ class Keeper:
         report = CycleReport(head=head)
         if self.executor is not None:
             self.executor.reconcile(head)
-        vaults = self.chain.vaults()
+        vaults = []
+        for vault in self.chain.vaults():
+            found, why = self._resting.get(vault, (None, ""))
+            if found is not None and head.number - found < RECHECK_BLOCKS:
+                report.skipped[vault] = why
+            else:
+                vaults.append(vault)
         # Watching without an account still reads `access` (as the zero address): which price the oracle refuses.
         states = report.states = self.chain.read_states(
             vaults, head.number, self.account or ZERO_ADDRESS, self.settings.adapter, self.route_tokens
@@ -143,8 +154,11 @@ class Keeper:
                 reason = serves(state, self.settings.adapter) if self.account is not None else None
             if reason is None:
                 served[vault] = state
+                self._resting.pop(vault, None)
             else:
                 report.skipped[vault] = reason
+                if self.account is not None:  # a watcher reads everything: it has no account to be refused by
+                    self._resting[vault] = (head.number, f"{reason} (read again {RECHECK_BLOCKS} blocks later)")
         self._check_prices(served, head)
         # Read once per cycle, after the price checks that may trip a vault's breaker.
         breakers = self.journal.breakers()

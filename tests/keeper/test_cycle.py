@@ -13,7 +13,7 @@ from eth_utils import keccak, to_checksum_address
 
 from keeper import abi
 from keeper.chain import Chain
-from keeper.cycle import Keeper
+from keeper.cycle import RECHECK_BLOCKS, Keeper
 from keeper.errors import RpcError
 from keeper.executor import Executor, SendPolicy
 from keeper.journal import GLOBAL, Journal
@@ -105,6 +105,7 @@ class ScriptedNode:
         self.round_trips = 0
         self.nonce = 0
         self.mined = False  # True: every broadcast transaction has a receipt in the head block
+        self.block = BLOCK  # the head
 
     def call(self, method: str, params: list):
         self.round_trips += 1
@@ -128,7 +129,8 @@ class ScriptedNode:
     def _answer(self, method: str, params: list):
         self.requests.append((method, params))
         if method == "eth_getBlockByNumber":
-            return {"number": hex(BLOCK), "timestamp": hex(NOW), "baseFeePerGas": hex(GWEI), "hash": "0x" + "ab" * 32}
+            number = hex(self.block)
+            return {"number": number, "timestamp": hex(NOW), "baseFeePerGas": hex(GWEI), "hash": "0x" + "ab" * 32}
         if method == "eth_chainId":
             return "0x7a69"
         if method == "eth_getCode":
@@ -138,7 +140,7 @@ class ScriptedNode:
         if method == "eth_getTransactionReceipt":
             if not self.mined:
                 return None  # the trade stays in flight
-            return {"blockNumber": hex(BLOCK), "status": "0x1", "gasUsed": hex(300_000), "effectiveGasPrice": hex(GWEI)}
+            return {"blockNumber": hex(self.block), "status": "0x1", "gasUsed": hex(300_000), "effectiveGasPrice": hex(GWEI)}
         if method == "eth_sendRawTransaction":
             self.broadcast.append(params[0])
             self.nonce += 1
@@ -231,6 +233,31 @@ def test_cycle__three_strangers_vaults_not_listing_the_keeper__not_simulated_and
     assert all("not served" in reports[0].skipped[s.address] for s in strangers)
     assert sent_vaults(node) == [victim.address]
     assert journal.breakers() == {} and journal.failures() == 0
+
+
+def lens_reads(node: ScriptedNode, vault: str) -> int:
+    """How many times the lens was asked for `vault`'s state."""
+    word = vault[2:].lower().rjust(64, "0")
+    state = "0x" + abi.LENS_STATE.selector.hex()
+    return sum(1 for m, p in node.requests if m == "eth_call" and p[0]["data"] == state + word)
+
+
+def test_cycle__strangers_vault__read_again_only_after_recheck_blocks_then_served_once_it_lists_the_keeper(journal):
+    stranger = FakeVault(address(0xB009), keepers=(STRANGER,)).drift(WETH, 2_600 * ONE)
+    node = ScriptedNode([stranger])
+    node.quotes["*"] = 9_970
+    keeper = make_keeper(node, journal)
+
+    for block in range(BLOCK, BLOCK + RECHECK_BLOCKS):
+        node.block = block
+        report = keeper.cycle()
+    stranger.keepers = (KEEPER,)  # governance adds this keeper
+    node.block = BLOCK + RECHECK_BLOCKS
+    keeper.cycle()
+
+    assert lens_reads(node, stranger.address) == 2  # once when found, once RECHECK_BLOCKS later
+    assert report.skipped[stranger.address].startswith("not served: ")
+    assert sent_vaults(node) == [stranger.address]
 
 
 def test_cycle__vault_whose_policy_does_not_allow_the_adapter__skipped_naming_it_never_simulated(journal):
