@@ -6,7 +6,7 @@ BIN := $(abspath $(VENV)/bin)
 export PATH := $(BIN):$(abspath node_modules/.bin):$(PATH)
 PYTHON ?= python3
 
-.PHONY: setup test bench demo chain chain-stop clean
+.PHONY: setup test test-fast bench demo chain chain-stop clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -30,11 +30,26 @@ CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 build/set-protocol-v2/package.json:
 	sh benchmarks/fetch_set.sh
 
-# The integration tests switch ape to anvil for a module at a time; ape's snapshot isolation of the session's test
-# chain does not survive that switch (session fixtures lose their contracts), so they run in a session of their own.
+# Two sessions side by side. The unit, property and script tests run on two xdist workers (each with its own
+# eth-tester chain), one file per worker at a time, the state machines first so the longest files start first. The
+# integration tests switch ape to anvil a module at a time, and ape's snapshot isolation of a session's test chain
+# does not survive that switch, so they run in a session of their own, alongside (much of their time is spent
+# waiting on anvil and on the commands they run). A new test folder must be added to UNIT_TESTS.
+UNIT_TESTS := tests/stateful tests/contracts tests/scripts tests/keeper tests/benchmarks
 test: setup .build/.compiled
-	ape test tests/ -q --ignore=tests/integration
-	ape test tests/integration -q
+	@mkdir -p build
+	@ape test tests/integration -q >build/integration-tests.log 2>&1 & integration=$$!; \
+	ape test $(UNIT_TESTS) -q -n 2 --dist loadfile; unit=$$?; \
+	wait $$integration; integration=$$?; \
+	echo "== tests/integration (on anvil, run alongside the above; log in build/integration-tests.log)"; \
+	tail -n 40 build/integration-tests.log; \
+	exit $$(( unit || integration ))
+
+# The inner loop: the pure parts, the math fuzzers and the hardening attacks, in well under two minutes.
+FAST_TESTS := tests/keeper tests/scripts/test_spec.py tests/scripts/test_examples.py \
+	tests/contracts/test_vault_math_fuzz.py tests/contracts/test_hardening.py tests/contracts/test_index_vault_mint_redeem.py
+test-fast: setup .build/.compiled
+	ape test $(FAST_TESTS) -q -n 2 --dist loadfile
 
 bench: setup .build/.compiled build/set-protocol-v2/package.json
 	python benchmarks/gas_vs_set.py

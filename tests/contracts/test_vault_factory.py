@@ -12,10 +12,17 @@ MAX_UNIT = 2**88 - 1  # IndexVault.MAX_UNIT: a unit is stored exactly as an 88-b
 ZERO = ape.utils.ZERO_ADDRESS
 
 
-def test_init__blueprint_contracts__stores_them(factory, blueprint, policy_blueprint):
+@pytest.fixture
+def base(factory):
+    """Vaults the session's factory already holds: other modules' fixtures may have created some (and under xdist
+    each worker runs a different mix), so counts and indices here are relative to it."""
+    return factory.vault_count()
+
+
+def test_init__blueprint_contracts__stores_them(base, factory, blueprint, policy_blueprint):
     assert factory.VAULT_BLUEPRINT() == blueprint.contract_address
     assert factory.POLICY_BLUEPRINT() == policy_blueprint.contract_address
-    assert factory.vault_count() == 0
+    assert factory.vault_count() == base
 
 
 @pytest.mark.parametrize("which", ["vault", "policy"])
@@ -26,10 +33,10 @@ def test_init__blueprint_not_a_contract__reverts(project, deployer, alice, bluep
         project.VaultFactory.deploy(*blueprints, sender=deployer)
 
 
-def test_create_vault__first_vault__registers_it(factory, create_vault, tokens):
+def test_create_vault__first_vault__registers_it(base, factory, create_vault, tokens):
     vault = create_vault(tokens)
-    assert factory.vault_count() == 1
-    assert factory.vaults(0) == vault.address
+    assert factory.vault_count() == base + 1
+    assert factory.vaults(base) == vault.address
     assert factory.is_vault(vault)
 
 
@@ -42,24 +49,24 @@ def test_is_vault__address_not_created_by_factory__is_false(factory, create_vaul
     assert not factory.is_vault(ZERO)
 
 
-def test_vaults__index_not_yet_used__is_zero_address(factory, create_vault, tokens):
+def test_vaults__index_not_yet_used__is_zero_address(base, factory, create_vault, tokens):
     create_vault(tokens)
-    assert factory.vaults(1) == ZERO
+    assert factory.vaults(base + 1) == ZERO
 
 
-def test_create_vault__twice__gives_distinct_addresses_and_indices(factory, create_vault, tokens):
+def test_create_vault__twice__gives_distinct_addresses_and_indices(base, factory, create_vault, tokens):
     first = create_vault(tokens[:1])
     second = create_vault(tokens[:1])
     assert first.address != second.address
-    assert factory.vault_count() == 2
-    assert (factory.vaults(0), factory.vaults(1)) == (first.address, second.address)
+    assert factory.vault_count() == base + 2
+    assert (factory.vaults(base), factory.vaults(base + 1)) == (first.address, second.address)
     assert factory.is_vault(first)
     assert factory.is_vault(second)
 
 
 @pytest.mark.parametrize("creator", ["alice", "bob", "governance"])
 def test_create_vault__by_any_account__succeeds_and_records_creator(
-    factory, tokens, creator, request, placeholder_oracle
+    base, factory, tokens, creator, request, placeholder_oracle
 ):
     account = request.getfixturevalue(creator)
     rebalancing = Rebalancing(placeholder_oracle, 3).as_tuple()
@@ -69,10 +76,12 @@ def test_create_vault__by_any_account__succeeds_and_records_creator(
     event = tx.events.filter(factory.VaultCreated)[0]
     assert event.creator == account.address
     assert factory.is_vault(event.vault)
-    assert factory.vault_count() == 1
+    assert factory.vault_count() == base + 1
 
 
-def test_create_vault__event__carries_every_parameter(factory, tokens, alice, bob, carol, deployer, placeholder_oracle):
+def test_create_vault__event__carries_every_parameter(
+    base, factory, tokens, alice, bob, carol, deployer, placeholder_oracle
+):
     components = [t.address for t in tokens]
     units = [ONE, 2 * ONE, 7]
     placeholder = Rebalancing(placeholder_oracle, 1).as_tuple()
@@ -89,10 +98,10 @@ def test_create_vault__event__carries_every_parameter(factory, tokens, alice, bo
     events = tx.events.filter(factory.VaultCreated)
     assert len(events) == 1
     event = events[0]
-    assert event.vault == factory.vaults(1)
+    assert event.vault == factory.vaults(base + 1)
     assert factory.is_vault(event.vault)
     assert event.creator == carol.address
-    assert event.index == 1
+    assert event.index == base + 1
     assert event.name == "Blue Chip Index"
     assert event.symbol == "BCI"
     assert list(event.components) == components
@@ -147,10 +156,10 @@ def test_create_vault__vault_from_factory__mints_and_redeems(create_vault, token
     assert vault.totalSupply() == 0
 
 
-def test_create_vault__no_components__reverts(create_vault, factory):
+def test_create_vault__no_components__reverts(base, create_vault, factory):
     with ape.reverts("index_vault: no components"):
         create_vault([], units=[])
-    assert factory.vault_count() == 0
+    assert factory.vault_count() == base
 
 
 @pytest.mark.parametrize("unit_count", [1, 3])
@@ -182,10 +191,10 @@ def test_create_vault__fees_at_caps__succeeds(create_vault, tokens):
         ((0, 0, 101), "index_vault: redeem fee above cap"),
     ],
 )
-def test_create_vault__fee_above_cap__reverts(create_vault, tokens, factory, fees, reason):
+def test_create_vault__fee_above_cap__reverts(base, create_vault, tokens, factory, fees, reason):
     with ape.reverts(reason):
         create_vault(tokens, fees=fees)
-    assert factory.vault_count() == 0
+    assert factory.vault_count() == base
 
 
 @pytest.mark.parametrize("position", [0, 2])
@@ -248,7 +257,7 @@ def test_create_vault__max_components__succeeds(create_vault, many_tokens):
     assert vault.basket() == ([t.address for t in components], list(range(1, MAX_COMPONENTS + 1)))
 
 
-def test_create_vault__more_than_max_components__reverts(
+def test_create_vault__more_than_max_components__reverts(base, 
     factory, many_tokens, governance, fee_recipient, deployer, placeholder_oracle
 ):
     # The DynArray bound is enforced by the factory's ABI decoder, which reverts with empty data.
@@ -259,4 +268,4 @@ def test_create_vault__more_than_max_components__reverts(
             0, 0, 0, DAY, rebalancing, sender=deployer,
         )
     assert error.value.message == "Transaction failed."
-    assert factory.vault_count() == 0
+    assert factory.vault_count() == base
