@@ -44,13 +44,13 @@ PASSPHRASE = "readme-test"
 
 # Commands that are not run, each with the reason.
 SKIPPED = {
+    "make test-fast": "a part of `make test`",
     "make test": "the whole suite, of which this test is a part",
     "ape test": "a part of `make test`",
     "HYPOTHESIS_PROFILE=": "a part of `make test` under another Hypothesis profile (deep: hours)",
     "make bench": "the benchmarks: minutes, and Set Protocol's artifacts fetched from npm",
 }
-# Commands of the keeper section (which this test's author does not own) that hold placeholders: not runnable as
-# written yet. Each must still appear word for word; remove it here once the README makes it concrete.
+# Commands that hold placeholders and so cannot run as written, word for word (none today).
 NOT_RUNNABLE_AS_WRITTEN: set[str] = set()
 # What a command must print (besides exiting 0): the README's claims, checked.
 EXPECT = {
