@@ -36,10 +36,11 @@ build/set-protocol-v2/package.json:
 # does not survive that switch, so they run in a session of their own, alongside (much of their time is spent
 # waiting on anvil and on the commands they run). A new test folder must be added to UNIT_TESTS.
 UNIT_TESTS := tests/stateful tests/contracts tests/scripts tests/keeper tests/benchmarks
+XDIST ?= -n 2 --dist loadfile
 test: setup .build/.compiled
 	@mkdir -p build
 	@ape test tests/integration -q >build/integration-tests.log 2>&1 & integration=$$!; \
-	ape test $(UNIT_TESTS) -q -n 2 --dist loadfile; unit=$$?; \
+	ape test $(UNIT_TESTS) -q $(XDIST); unit=$$?; \
 	wait $$integration; integration=$$?; \
 	echo "== tests/integration (on anvil, run alongside the above; log in build/integration-tests.log)"; \
 	tail -n 40 build/integration-tests.log; \
@@ -49,7 +50,7 @@ test: setup .build/.compiled
 FAST_TESTS := tests/keeper tests/scripts/test_spec.py tests/scripts/test_examples.py \
 	tests/contracts/test_vault_math_fuzz.py tests/contracts/test_hardening.py tests/contracts/test_index_vault_mint_redeem.py
 test-fast: setup .build/.compiled
-	ape test $(FAST_TESTS) -q -n 2 --dist loadfile
+	ape test $(FAST_TESTS) -q $(XDIST)
 
 bench: setup .build/.compiled build/set-protocol-v2/package.json
 	python benchmarks/gas_vs_set.py

@@ -573,3 +573,19 @@ def test_redeem__oracle_cannot_answer_its_queue__is_fee_free_not_stuck(create_va
     tx = vault.redeem(ONE, alice, [], sender=alice)
     assert tx.events.filter(vault.Redeemed)[0].fee == 0
     assert tokens[0].balanceOf(alice) == ONE
+
+
+def test_redeem__everything_after_two_years_of_fees_at_max_unit__rounding_is_a_share_of_the_claim_before(
+    create_vault, tokens, mint_for, alice, chain
+):
+    """Regression (the vault state machine, once its check measured against the claim left after the step): the fee
+    accrual before a full redeem rounds the multiplier on the whole claim (3e26 wei of a MAX_UNIT component), moving
+    a few hundred thousand wei, which is below 1e-18 of the claim it acted on and far below the spec's bound."""
+    vault = create_vault(tokens[:1], units=[ref.MAX_UNIT], fees=(377, 0, 0))
+    mint_for(vault, alice, ONE)
+    claim_before = exact_claims(vault)[0]
+    before = surpluses(vault, tokens[:1])
+    chain.pending_timestamp += 2 * YEAR
+    vault.redeem(vault.balanceOf(alice), alice, [], sender=alice)
+    (moved,) = moved_to_surplus(before, surpluses(vault, tokens[:1]))
+    assert 0 <= moved <= 2 * allowance(claim_before)  # the accrual and the redeem, each within the bound
