@@ -96,12 +96,14 @@ class Output:
         return "\n".join(line for _, line in self.lines)
 
 
-def outage(world, node, output: Output, ready: str, back: str) -> tuple[float, float]:
-    """Stop the node once `ready` was logged, wait for the keeper to notice, start it again, move WETH +20 % (out of
-    band, under the 25 % jump breaker) and wait for the trade. Returns (seconds from the node's return to `back`, seconds to the trade mined)."""
+def outage(world, node, output: Output, ready: str, gone: str, back: str) -> tuple[float, float]:
+    """Stop the node once `ready` was logged, wait until the keeper logs `gone` (the part that must notice: a cycle's
+    own failed call is not enough for the bot's runner), start it again, move WETH +20 % (out of band, under the 25 %
+    jump breaker) and wait for the trade. Returns (seconds from the node's return to `back`, seconds to the trade
+    mined)."""
     output.wait_for(ready)
     node.stop()
-    output.wait_for("unreachable", after=time.monotonic())
+    output.wait_for(gone, after=time.monotonic())
     node.start()
     started = time.monotonic()
     back_at = output.wait_for(back, after=started)
@@ -145,7 +147,7 @@ def test_keeper_run__node_stopped_and_restarted__logs_the_failed_cycles_and_trad
                               stderr=subprocess.STDOUT, text=True)  # fmt: skip
     output = Output(keeper)
     try:
-        back, traded = outage(world, node, output, ready="1 vault read", back="1 vault read")
+        back, traded = outage(world, node, output, ready="1 vault read", gone="is unreachable", back="1 vault read")
         assert keeper.poll() is None, output.text()
     finally:
         stop(keeper)
@@ -164,7 +166,9 @@ def test_bot__node_stopped_and_restarted__keeps_running_logs_its_own_lines_and_t
     try:
         output.wait_for("Startup complete", timeout=90)
         world.rpc("evm_mine")  # a block for the bot's block handler
-        back, traded = outage(world, node, output, ready="Startup complete", back="node back after")
+        back, traded = outage(
+            world, node, output, ready="Startup complete", gone="waiting for it", back="node back after"
+        )
         for _ in range(3):  # a few more blocks: the bot follows its trade to final
             world.rpc("evm_mine")
             time.sleep(0.7)
