@@ -6,9 +6,8 @@
         and bound to it for life. It holds the vault's oracle, each component's
         target weight (bps, summing to 10,000) and governance bounds on it, the
         keeper limits, the keepers, the strategist and the allow-listed swap
-        adapters. A keeper
-        calls `IndexVault.rebalance`; the vault asks `check_trade` before
-        swapping and `record_trade` after. The strategist, and governance,
+        adapters. A keeper calls `IndexVault.rebalance`; the vault asks
+        `check_trade` before swapping and `record_trade` after. The strategist, and governance,
         may move targets inside the bounds at once by at most `target_step`
         per component once per `target_period`; a larger step waits the
         timelock. Governance and the guardian are the vault's own. Every
@@ -341,8 +340,9 @@ def loss_budget_left() -> uint256:
     @notice What trades may still lose before the budget refills, in 1e-18 of
             NAV (1e18 is the whole NAV), as of this block.
     """
-    budget: uint256 = self._load_limits().loss_budget * (WAD // BPS)
-    return budget - min(budget, self._drained())
+    budget_bps: uint256 = self._load_limits().loss_budget
+    budget: uint256 = budget_bps * (WAD // BPS)
+    return budget - min(budget, self._drained(budget_bps))
 
 
 @external
@@ -742,16 +742,16 @@ def _apply_bounds(token: address, min_weight: uint256, max_weight: uint256):
 
 @internal
 @view
-def _drained() -> uint256:
+def _drained(budget_bps: uint256) -> uint256:
     """
-    @dev The bucket now: what was spent, less `loss_budget` per 24 h since, never below zero.
+    @dev The bucket now: what was spent, less `budget_bps` of NAV per 24 h since, never below zero.
     """
     loss: uint256 = self._loss
     spent: uint256 = loss >> 64
     if spent == 0:
         return 0
     elapsed: uint256 = block.timestamp - (loss & (2**64 - 1))
-    refill: uint256 = self._load_limits().loss_budget * (WAD // BPS) * elapsed // LOSS_WINDOW
+    refill: uint256 = budget_bps * (WAD // BPS) * elapsed // LOSS_WINDOW
     return spent - min(spent, refill)
 
 
@@ -760,7 +760,7 @@ def _charge(loss: uint256, nav: uint256, budget_bps: uint256):
     """
     @dev Add `loss` (USD) as a share of `nav`, rounded up, to the bucket; revert if it overflows the budget.
     """
-    spent: uint256 = self._drained() + math._ceil_div(loss * WAD, nav)
+    spent: uint256 = self._drained(budget_bps) + math._ceil_div(loss * WAD, nav)
     assert spent <= budget_bps * (WAD // BPS), "rebalance_policy: loss budget exceeded"
     self._loss = (spent << 64) | block.timestamp
     log LossCharged(loss=loss, nav=nav, spent=spent)

@@ -71,6 +71,12 @@ def connect(network_choice: str, deployment_file=None) -> Deployment:
     return deployment
 
 
+def require_local_chain(why: str) -> None:
+    """Refuse, in one sentence saying `why`, a command that only makes sense on a local chain."""
+    if chain.chain_id not in LOCAL_CHAIN_IDS:
+        raise ScriptError(f"{why}: local chains only, not chain {chain.chain_id}")
+
+
 # --- names -----------------------------------------------------------------------------------------------------------
 
 

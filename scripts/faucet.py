@@ -8,11 +8,9 @@ any other chain this script refuses.
 from pathlib import Path
 
 import click
-from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
 
-from keeper.deployment import LOCAL_CHAIN_IDS
-from scripts._chain import ScriptError, call, connect
+from scripts._chain import ScriptError, call, connect, require_local_chain
 from scripts._wallet import INDEX_DECIMALS, load_vault, parse_amount, show, tokens_of
 
 
@@ -25,8 +23,7 @@ from scripts._wallet import INDEX_DECIMALS, load_vault, parse_amount, show, toke
 def cli(network, account, vault_address, amount, deployment_file):
     """Mint the mock components behind AMOUNT index tokens to the account (local mock world only)."""
     deployment = connect(network.choice, deployment_file)
-    if chain.chain_id not in LOCAL_CHAIN_IDS:
-        raise ScriptError(f"the faucet mints mock tokens: local chains only, not chain {chain.chain_id}")
+    require_local_chain("the faucet mints mock tokens")
     vault = load_vault(vault_address, deployment)
     tokens = tokens_of(vault)
     mocks = set(deployment.tokens.values())

@@ -10,8 +10,7 @@ import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
-from keeper.deployment import LOCAL_CHAIN_IDS
-from scripts._chain import ScriptError, call, connect, utc
+from scripts._chain import ScriptError, call, connect, require_local_chain, utc
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -23,8 +22,7 @@ from scripts._chain import ScriptError, call, connect, utc
 def cli(network, account, days, hours, deployment_file):
     """Move a local chain's time forward and refresh the mock feeds."""
     deployment = connect(network.choice, deployment_file)
-    if chain.chain_id not in LOCAL_CHAIN_IDS:
-        raise ScriptError(f"warp moves a chain's clock: local chains only, not chain {chain.chain_id}")
+    require_local_chain("warp moves a chain's clock")
     seconds = int(days * 86_400 + hours * 3_600)
     if seconds <= 0:
         raise ScriptError("give --days or --hours, more than zero")

@@ -16,11 +16,11 @@ from pathlib import Path
 import ape
 import pytest
 from ape.contracts import ContractContainer
-from eth_abi import encode
 from ethpm_types import ContractType
 
 import reference as ref
 from claims import allowance, exact_claims, stored_units, surpluses
+from fixtures.market import min_out_bound, path
 from fixtures.vaults import DAY, Limits, Rebalancing
 from scripts import _world as world
 
@@ -31,11 +31,6 @@ GUSD, WETH, WBTC, USDC = range(4)
 UNITS = [5_000, 125 * 10**14, 50_000]  # per share: 50 GUSD, 0.0125 WETH, 0.0005 WBTC ($50 / $25 / $25)
 TARGETS = [5_000, 2_500, 2_500]
 YEAR = 365 * DAY
-
-
-def _path(tokens) -> bytes:
-    """The Uniswap V2 adapter's `data`."""
-    return encode(["address[]"], [[t.address for t in tokens]])
 
 
 @pytest.fixture(scope="module")
@@ -86,19 +81,16 @@ def set_price(market, i: int, percent: int):
             market.arbitrage(i, j)
 
 
-def bound(market, sell: int, buy: int, amount: int, slippage_bps: int = 100) -> int:
-    """The least min_out the policy's oracle bound accepts for selling `amount` of `sell`."""
-    prices = [f.latestRoundData()[1] * 10**10 for f in market.feeds]
-    value_in = ref.value(amount, prices[sell], ASSETS[sell][1])
-    least = ref.ceil_div(value_in * (ref.BPS - slippage_bps), ref.BPS)
-    return ref.ceil_div(least * 10 ** ASSETS[buy][1], prices[buy])
+def bound(market, sell: int, buy: int, amount: int) -> int:
+    """The least min_out the policy's oracle bound (1 % slippage) accepts for selling `amount` of token `sell`."""
+    return min_out_bound(market.router, market.tokens[sell], market.tokens[buy], amount)
 
 
 def rebalance(vault, market, keeper, sell: int, buy: int, amount: int, via=None):
     tokens = market.tokens
     hops = [tokens[sell], *([tokens[via]] if via is not None else []), tokens[buy]]
     min_out = bound(market, sell, buy, amount)
-    return vault.rebalance(tokens[sell], tokens[buy], amount, min_out, market.adapter, _path(hops), sender=keeper)
+    return vault.rebalance(tokens[sell], tokens[buy], amount, min_out, market.adapter, path(*hops), sender=keeper)
 
 
 def moved_to_surplus(before: list[Fraction], after: list[Fraction]) -> list[Fraction]:
@@ -108,8 +100,8 @@ def moved_to_surplus(before: list[Fraction], after: list[Fraction]) -> list[Frac
 # ---- reading claims from storage ----------------------------------------------------------------------------------
 
 
-def test_exact_claims__storage_layout__floors_to_holdings(big_vault, gusd_market):
-    tokens, held = big_vault.holdings()
+def test_exact_claims__storage_layout__floors_to_holdings(big_vault):
+    _, held = big_vault.holdings()
     assert [claim.numerator // claim.denominator for claim in exact_claims(big_vault)] == list(held)
     assert stored_units(big_vault) == [(unit, ref.BASE_EXPONENT) for unit in UNITS]
 
@@ -193,7 +185,7 @@ def test_rebalance__any_supply_and_decimals__loses_at_most_the_allowance(
 
 
 def test_record_trade__loss__is_measured_on_claims_and_charged(big_vault, gusd_market, keeper, policy_of, lens):
-    market, tokens = gusd_market, gusd_market.tokens[:3]
+    market = gusd_market
     set_price(market, WETH, 10)
     nav_before = lens.nav(big_vault)
     tx = rebalance(big_vault, market, keeper, WETH, GUSD, 10 * ONE)
@@ -314,7 +306,7 @@ def _sandwiched_trades(vault, market, keeper, chain, policy, hours: int) -> int:
             continue  # the pool rounds this small a trade below the bound: a keeper would not send it
         try:
             vault.rebalance(
-                tokens[sell], tokens[buy], amount, min_out, market.adapter, _path([tokens[sell], tokens[buy]]),
+                tokens[sell], tokens[buy], amount, min_out, market.adapter, path(tokens[sell], tokens[buy]),
                 sender=keeper,
             )  # fmt: skip
         except ape.exceptions.ContractLogicError as error:
@@ -363,7 +355,7 @@ def test_remove_component__dust_value__is_charged_to_the_loss_budget(
         policy.remove_component(market.tokens[WBTC], sender=governance)
 
 
-def test_check_trade__path_through_unpriced_token__reverts(big_vault, gusd_market, keeper, create_token, uniswap, accounts):
+def test_check_trade__path_through_unpriced_token__reverts(big_vault, gusd_market, keeper, create_token):
     """A keeper's own token as the middle hop: pools it controls, where it could take the slippage."""
     market, tokens = gusd_market, gusd_market.tokens
     junk = create_token(18, "JUNK")
@@ -372,12 +364,12 @@ def test_check_trade__path_through_unpriced_token__reverts(big_vault, gusd_marke
     with ape.reverts("rebalance_policy: hop not priced"):
         big_vault.rebalance(
             tokens[WETH], tokens[GUSD], amount, bound(market, WETH, GUSD, amount), market.adapter,
-            _path([tokens[WETH], junk, tokens[GUSD]]), sender=keeper,
+            path(tokens[WETH], junk, tokens[GUSD]), sender=keeper,
         )  # fmt: skip
 
 
 def test_rebalance__path_through_priced_hop__succeeds(big_vault, gusd_market, keeper):
-    market, tokens = gusd_market, gusd_market.tokens
+    market = gusd_market
     set_price(market, WETH, 10)
     tx = rebalance(big_vault, market, keeper, WETH, GUSD, 10**17, via=USDC)
     assert tx.events.filter(big_vault.Rebalanced)[0].amount_out > 0
@@ -431,12 +423,14 @@ def unlocked_factory(project, deployer, policy_blueprint):
     """A factory whose vault blueprint is IndexVault compiled WITHOUT @nonreentrant on mint and redeem: the mutant
     the lock exists to prevent. Compiled from the real source with only those two decorators removed."""
     root = Path(__file__).resolve().parents[2]
-    build = Path(project.path if hasattr(project, "path") else root) / "build" / "mutants"
+    build = root / "build" / "mutants"
     shutil.rmtree(build, ignore_errors=True)
     shutil.copytree(root / "contracts", build / "contracts")
     source = (build / "contracts" / "IndexVault.vy").read_text()
     for function in ("mint", "redeem"):
-        source = source.replace(f"@external\n@nonreentrant\ndef {function}(", f"@external\ndef {function}(")
+        locked = f"@external\n@nonreentrant\ndef {function}("
+        assert source.count(locked) == 1, f"IndexVault.{function} is no longer written as this mutant expects"
+        source = source.replace(locked, f"@external\ndef {function}(")
     (build / "contracts" / "IndexVault.vy").write_text(source)
     site = next(p for p in sys.path if p.endswith("site-packages"))
     out = subprocess.run(

@@ -16,7 +16,7 @@ import ape
 import pytest
 
 import reference as ref
-from fixtures.market import SUPPLY, UNITS, path
+from fixtures.market import SUPPLY, UNITS, min_out_bound, path
 from fixtures.vaults import Limits, Rebalancing
 
 ONE = 10**18
@@ -62,15 +62,6 @@ def weth_up(managed_vault, market):
     market.set_price(WETH, 2_400 * E8)
     market.arbitrage(USDC, WETH)
     return managed_vault
-
-
-def min_out_bound(router, sell, buy, amount_in, max_slippage=100):
-    """The least `min_out` check_trade accepts: value(buy, min_out) * BPS >= value(sell, amount_in) * (BPS - slip).
-
-    value(buy, m) = floor(m * price / 10**decimals) >= need  <=>  m >= ceil(need * 10**decimals / price).
-    """
-    need = ref.ceil_div(router.value(sell, amount_in) * (BPS - max_slippage), BPS)
-    return ref.ceil_div(need * 10 ** buy.decimals(), router.price(buy))
 
 
 def rebalance(vault, market, keeper, sell, buy, amount_in, min_out=None, adapter=None):
