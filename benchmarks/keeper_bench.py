@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -73,7 +74,9 @@ def plan_milliseconds(n: int) -> tuple[float, int]:
     return statistics.median(runs) * 1_000, trades
 
 
-def measure_cycles() -> dict[str, float]:
+@contextmanager
+def anvil_world():
+    """The tests' anvil world (market, Uniswap V2, factory, lens) on an anvil of its own, stopped on exit."""
     from fixtures.anvil import DEPLOYER, GOVERNANCE, LIQUIDITY, World, free_port
     from fixtures.market import deploy_market
     from fixtures.uniswap import deploy_uniswap
@@ -87,8 +90,12 @@ def measure_cycles() -> dict[str, float]:
             deployer, accounts.test_accounts[GOVERNANCE], accounts.test_accounts[LIQUIDITY],
             deploy_uniswap(deployer), heartbeat=86_400,
         )  # fmt: skip
-        factory = deploy_factory(deployer)
-        world = World(provider.uri, market, factory, project.VaultLens.deploy(sender=deployer))
+        yield World(provider.uri, market, deploy_factory(deployer), project.VaultLens.deploy(sender=deployer))
+
+
+def measure_cycles() -> dict[str, float]:
+    with anvil_world() as world:
+        factory = world.factory
         started = time.perf_counter()
         vaults = [world.create_vault(supply=10**18) for _ in range(VAULTS)]  # $1,000 each: pools stay at price
         print(f"(created {VAULTS} vaults in {time.perf_counter() - started:.0f} s)", file=sys.stderr)
@@ -111,21 +118,10 @@ HOSTILE_PER_KIND = 20
 
 def measure_hostile() -> dict:
     """The hostile-factory row: 100 honest and 100 hostile vaults in one factory, four cycles."""
-    from fixtures.anvil import DEPLOYER, GOVERNANCE, HOSTILE_KINDS, LIQUIDITY, Hostiles, World, free_port
-    from fixtures.market import deploy_market
-    from fixtures.uniswap import deploy_uniswap
-
+    from fixtures.anvil import HOSTILE_KINDS, Hostiles
     from keeper.journal import GLOBAL
-    from scripts.deploy import deploy_factory
 
-    settings = {"host": f"http://127.0.0.1:{free_port()}"}
-    with networks.parse_network_choice("ethereum:local:foundry", provider_settings=settings) as provider:
-        deployer = accounts.test_accounts[DEPLOYER]
-        market = deploy_market(
-            deployer, accounts.test_accounts[GOVERNANCE], accounts.test_accounts[LIQUIDITY],
-            deploy_uniswap(deployer), heartbeat=86_400,
-        )  # fmt: skip
-        world = World(provider.uri, market, deploy_factory(deployer), project.VaultLens.deploy(sender=deployer))
+    with anvil_world() as world:
         started = time.perf_counter()
         honest = [world.create_vault(supply=10**18) for _ in range(VAULTS)]
         hostiles = Hostiles(world)
