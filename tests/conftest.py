@@ -2,6 +2,7 @@
 
 import os
 
+from ape.api import ReceiptAPI
 from hypothesis import HealthCheck, Phase, settings
 
 pytest_plugins = [
@@ -24,3 +25,8 @@ settings.register_profile(
 )
 # CI runs "ci"; HYPOTHESIS_PROFILE=deep for thousands of examples, no-shrink to debug a failure quickly.
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# ape traces every transaction sent to a contract to print the contract's `print()` debug logs
+# (ape_ethereum.provider._post_send_transaction). No contract here prints, and the trace re-runs each transaction
+# on py-evm: about a sixth of a unit test's CPU. Tests do without it; a receipt's trace is still there on demand.
+ReceiptAPI.show_debug_logs = lambda receipt: None
