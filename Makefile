@@ -8,7 +8,9 @@ PYTHON ?= python3
 
 .PHONY: setup test test-fast bench demo chain chain-stop clean
 
-setup: $(VENV)/.installed node_modules/.installed
+# The Python and npm installs are independent and mostly wait on downloads and disk: run side by side.
+setup:
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed node_modules/.installed
 
 # Reinstalled only when the pinned dependencies change.
 $(VENV)/.installed: pyproject.toml
