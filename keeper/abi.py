@@ -57,6 +57,12 @@ FEED_ROUND = Function("MockAggregator", "getRoundData", ("uint80",), tuple(ROUND
 FEED_DECIMALS = Function("MockAggregator", "decimals", (), ("uint8",))
 TOKEN_SYMBOL = Function("MockERC20", "symbol", (), ("string",))
 ADAPTER_QUOTE = Function("UniswapV2Adapter", "quote", ("uint256", "bytes"), ("uint256",))
+# Uniswap V3's QuoterV2 (@uniswap/v3-periphery@1.4.4, not a project contract: checked against its npm artifact):
+# (amountOut, sqrtPriceX96AfterList, initializedTicksCrossedList, gasEstimate). Not a view (it reverts inside with
+# the answer), so only ever called with eth_call.
+QUOTER_V3_EXACT_INPUT = Function(
+    "QuoterV2", "quoteExactInput", ("bytes", "uint256"), ("uint256", "uint160[]", "uint32[]", "uint256")
+)
 
 ALL = (
     LENS_STATE,
@@ -79,6 +85,23 @@ PANIC_SELECTOR = function_signature_to_4byte_selector("Panic(uint256)")
 def encode_path(path: tuple[str, ...]) -> bytes:
     """The UniswapV2Adapter's `data`: the ABI-encoded route, sell token first."""
     return encode(["address[]"], [list(path)])
+
+
+# The Uniswap V3 fee tier the keeper routes through: 0.3 %, the tier of most pairs (and the mock world's pools).
+V3_FEE = 3_000
+
+
+def encode_v3_path(path: tuple[str, ...], fee: int = V3_FEE) -> bytes:
+    """The UniswapV3Adapter's `data` (and SwapRouter's/QuoterV2's `path`): token(20) | fee(3) | token(20) | ...,
+    every pool at the same `fee` tier."""
+    if len(path) < 2:
+        raise ValueError("a V3 path needs at least two tokens")
+    if not 0 <= fee < 2**24:
+        raise ValueError(f"a V3 fee is a uint24, not {fee}")
+    packed = bytes.fromhex(path[0].removeprefix("0x"))
+    for token in path[1:]:
+        packed += fee.to_bytes(3, "big") + bytes.fromhex(token.removeprefix("0x"))
+    return packed
 
 
 def revert_reason(data: str | None) -> str:

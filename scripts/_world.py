@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from ape import chain, project
 from ape.contracts import ContractContainer, ContractInstance
 
-from keeper.npm_artifacts import load_npm_artifact
+from keeper.abi import V3_FEE
+from keeper.npm_artifacts import load_npm_artifact, load_npm_hardhat_artifact
 
 FEED_DECIMALS = 8
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -69,6 +70,90 @@ def deploy_uniswap(deployer) -> Uniswap:
     router = load_npm_artifact(V2_PERIPHERY, "UniswapV2Router02").deploy(factory, weth, sender=deployer)
     return Uniswap(factory, router, weth, load_npm_artifact(V2_CORE, "UniswapV2Pair"))
 
+
+
+V3_CORE = "@uniswap/v3-core"
+V3_PERIPHERY = "@uniswap/v3-periphery"
+# The periphery (SwapRouter, QuoterV2, PoolAddress.computeAddress) computes pool addresses with CREATE2 from this hash
+# of the UniswapV3Pool creation code (PoolAddress.POOL_INIT_CODE_HASH).
+POOL_INIT_CODE_HASH = bytes.fromhex("e34f199b19b2b4f47f68442619d555527d244f78a3297ea89325f843f87b8b54")
+# TickMath.MIN_TICK / MAX_TICK, and the factory's tick spacing per fee tier (enabled in its constructor).
+MAX_TICK = 887_272
+TICK_SPACING = {500: 10, 3_000: 60, 10_000: 200}
+# Liquidity sits within this many ticks either side of the pool's price: 1.0001**4_000 is about 1.49, so the range
+# spans roughly -33 % to +49 % of the seeded price (concentrated, yet wide enough for the tests' and the demo's moves).
+V3_RANGE_TICKS = 4_000
+
+
+def sqrt_price_x96(amount0: int, amount1: int) -> int:
+    """Uniswap V3's sqrtPriceX96 for a pool priced at `amount1 / amount0` (token1 per token0, smallest units)."""
+    return math.isqrt((amount1 << 192) // amount0)
+
+
+def price_tick(sqrt_price: int) -> int:
+    """The tick at (or just below) a sqrtPriceX96: floor(log_1.0001(price)); float precision is enough to place a
+    liquidity range, which need not be exact."""
+    return math.floor(2 * math.log(sqrt_price / 2**96) / math.log(1.0001))
+
+
+def tick_range(tick: int, spacing: int, width: int = V3_RANGE_TICKS) -> tuple[int, int]:
+    """`width` ticks either side of `tick`, widened to multiples of `spacing` and clamped to the usable ticks."""
+    top = MAX_TICK // spacing * spacing
+    lower = max(-top, (tick - width) // spacing * spacing)
+    upper = min(top, -((-(tick + width)) // spacing) * spacing)
+    return lower, upper
+
+
+@dataclass(frozen=True)
+class UniswapV3:
+    factory: ContractInstance
+    router: ContractInstance  # SwapRouter
+    quoter: ContractInstance  # QuoterV2
+    positions: ContractInstance  # NonfungiblePositionManager
+    pool_container: ContractContainer
+
+    def pool(self, token_a, token_b, fee: int = V3_FEE) -> ContractInstance:
+        """The pool of two tokens (either order) at `fee`; fails if the factory has none."""
+        address = self.factory.getPool(_address(token_a), _address(token_b), fee)
+        assert int(address, 16) != 0, "uniswap v3 world: no pool for these tokens and fee"
+        return self.pool_container.at(address)
+
+    def add_liquidity(self, token_a, token_b, amount_a: int, amount_b: int, provider, fee: int = V3_FEE,
+                      width: int = V3_RANGE_TICKS) -> ContractInstance:  # fmt: skip
+        """Mint `amount_a`/`amount_b` of two mock tokens (open `mint`) to `provider` and add them as one position
+        `width` ticks either side of the pool's price; a new pool is created and priced at `amount_b / amount_a`
+        first (as a V2 pool would be). What the range does not need stays with `provider`. Returns the pool."""
+        (token0, amount0), (token1, amount1) = sorted(
+            [(token_a, amount_a), (token_b, amount_b)], key=lambda pair: int(_address(pair[0]), 16)
+        )
+        for token, amount in ((token0, amount0), (token1, amount1)):
+            token.mint(provider, amount, sender=provider)
+            token.approve(self.positions, amount, sender=provider)
+        self.positions.createAndInitializePoolIfNecessary(
+            token0, token1, fee, sqrt_price_x96(amount0, amount1), sender=provider
+        )
+        pool = self.pool(token0, token1, fee)
+        lower, upper = tick_range(pool.slot0()[1], TICK_SPACING[fee], width)
+        self.positions.mint(
+            (token0, token1, fee, lower, upper, amount0, amount1, 0, 0, provider, NO_DEADLINE), sender=provider
+        )
+        return pool
+
+    def quote(self, amount_in: int, path: bytes) -> int:
+        """QuoterV2's `quoteExactInput` (an eth_call: the quoter is not a view)."""
+        return self.quoter.quoteExactInput.call(path, amount_in)[0]
+
+
+def deploy_uniswap_v3(deployer, weth) -> UniswapV3:
+    """UniswapV3Factory (owner: deployer; fee tiers 0.05/0.3/1 %), SwapRouter, QuoterV2 and NonfungiblePositionManager
+    (no token descriptor: it only serves `tokenURI`) over `weth` (the V2 world's WETH9)."""
+    factory = load_npm_hardhat_artifact(V3_CORE, "UniswapV3Factory").deploy(sender=deployer)
+    router = load_npm_hardhat_artifact(V3_PERIPHERY, "SwapRouter").deploy(factory, weth, sender=deployer)
+    quoter = load_npm_hardhat_artifact(V3_PERIPHERY, "QuoterV2", folder="lens").deploy(factory, weth, sender=deployer)
+    positions = load_npm_hardhat_artifact(V3_PERIPHERY, "NonfungiblePositionManager").deploy(
+        factory, weth, ZERO_ADDRESS, sender=deployer
+    )
+    return UniswapV3(factory, router, quoter, positions, load_npm_hardhat_artifact(V3_CORE, "UniswapV3Pool"))
 
 
 @dataclass

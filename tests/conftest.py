@@ -9,6 +9,7 @@ pytest_plugins = [
     "fixtures.tokens",
     "fixtures.vaults",
     "fixtures.uniswap",
+    "fixtures.uniswap_v3",
     "fixtures.oracles",
     "fixtures.market",
     "fixtures.anvil",
