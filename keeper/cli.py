@@ -231,7 +231,9 @@ def format_plan(
             f" ({usd(trade.value_in)}) for at least {amount(trade.min_out, decimals[trade.buy])} {symbols[trade.buy]}"
             f" via {route}"
         )
-        if quotes is not None:
+        if quotes is not None and not quotes[i - 1]:
+            lines.append("    quotes: none (no adapter that this vault's policy allows is configured)")
+        elif quotes is not None:
             lines.append(f"    quotes: {quotes_text(trade, quotes[i - 1], symbols, decimals)}")
             chosen = choose_route(trade, quotes[i - 1], symbols, decimals)
             if isinstance(chosen, str):

@@ -76,14 +76,14 @@ def path_fee_bps(hops: int) -> int:
 
 def quotes_text(trade: Trade, quotes: list[Quote], symbols: dict[str, str], decimals: dict[str, int]) -> str:
     """Both venues' best quotes for a trade, as `keeper plan` prints them: `v2 4,970.1 USDC, v3 4,985.2 USDC (WETH ->
-    USDC)`; a venue that the vault does not allow, or that has no pool, says so."""
+    USDC)`; a venue not quoted (no adapter configured, or the vault does not allow it), or without a pool, says so."""
     buy = symbols.get(trade.buy, trade.buy)
     parts = []
     for venue in VENUES:
         asked = [q for q in quotes if q.venue == venue]
         best = best_quote(asked)
         if not asked:
-            parts.append(f"{venue} not allowed")
+            parts.append(f"{venue} not quoted")
         elif best is None:
             parts.append(f"{venue} no pool")
         else:

@@ -143,6 +143,24 @@ class UniswapV3:
         """QuoterV2's `quoteExactInput` (an eth_call: the quoter is not a view)."""
         return self.quoter.quoteExactInput.call(path, amount_in)[0]
 
+    def arbitrage(self, token_a, token_b, amount_a: int, amount_b: int, trader, fee: int = V3_FEE) -> None:
+        """Trade the pool of two mock tokens to the price `amount_b / amount_a` (as `add_liquidity` prices a new
+        pool), as `trader`: sell enough of the cheap side (minted fresh) through the SwapRouter with the target as
+        the swap's price limit, so the pool stops exactly there and the router takes only what that needs."""
+        (token0, amount0), (token1, amount1) = sorted(
+            [(token_a, amount_a), (token_b, amount_b)], key=lambda pair: int(_address(pair[0]), 16)
+        )
+        target, now = sqrt_price_x96(amount0, amount1), self.pool(token0, token1, fee).slot0()[0]
+        if target == now:
+            return
+        # Price (token1 per token0) too high: sell token0 into the pool to push it down to the target; else token1.
+        sell, buy = (token0, token1) if target < now else (token1, token0)
+        budget = 2**128  # more than any pool holds: the price limit, not the amount, ends the swap
+        sell.mint(trader, budget, sender=trader)
+        sell.approve(self.router, budget, sender=trader)
+        self.router.exactInputSingle((sell, buy, fee, trader, NO_DEADLINE, budget, 0, target), sender=trader)
+        sell.approve(self.router, 0, sender=trader)
+
 
 def deploy_uniswap_v3(deployer, weth) -> UniswapV3:
     """UniswapV3Factory (owner: deployer; fee tiers 0.05/0.3/1 %), SwapRouter, QuoterV2 and NonfungiblePositionManager
@@ -167,6 +185,8 @@ class Market:
     adapter: object
     liquidity: object  # the account that seeded the pools
     decimals: list  # each token's decimals
+    uniswap_v3: object = None  # UniswapV3, when deployed (`with_v3`): pools for the same pairs at the same prices
+    adapter_v3: object = None  # the UniswapV3Adapter over it
 
     def usd(self, i: int) -> int:
         """The feed's current USD price of token i, as an integer number of dollars times 1e8."""
@@ -215,10 +235,13 @@ class Market:
 def deploy_market(
     deployer, governance, liquidity, assets: Sequence[tuple[str, int, int]], pairs: Sequence[tuple[int, int]],
     pool_depth_usd: int, heartbeat: int, uniswap: Uniswap | None = None, router_delay: int = 86_400,
+    with_v3: bool = False,
 ) -> Market:
     """Tokens and feeds for `assets`, an OracleRouter owned by `governance` with every feed set (proposed together,
     one fast-forward past the delay, then executed), Uniswap V2 pools for `pairs` (indices into `assets`) holding
-    `pool_depth_usd` a side at the oracle prices (seeded by `liquidity`), and the adapter."""
+    `pool_depth_usd` a side at the oracle prices (seeded by `liquidity`), and the adapter. With `with_v3`, Uniswap V3
+    beside it (`deploy_uniswap_v3` over the same WETH9) with concentrated pools for the same pairs, holding the same
+    amounts at the same prices, and the UniswapV3Adapter."""
     tokens = [project.MockERC20.deploy(f"Mock {s}", s, d, sender=deployer) for s, d, _ in assets]
     feeds = [project.MockAggregator.deploy(FEED_DECIMALS, usd * 10**FEED_DECIMALS, sender=deployer) for *_, usd in assets]
     router = project.OracleRouter.deploy(governance, router_delay, ZERO_ADDRESS, 0, sender=deployer)
@@ -234,8 +257,26 @@ def deploy_market(
         uniswap.add_liquidity(tokens[i], tokens[j], *amounts, liquidity)
     adapter = project.UniswapV2Adapter.deploy(uniswap.router, sender=deployer)
     market = Market(tokens, feeds, router, uniswap, adapter, liquidity, [d for _, d, _ in assets])
+    if with_v3:
+        market.uniswap_v3, market.adapter_v3 = deploy_v3_pools(deployer, liquidity, uniswap, tokens, assets, pairs,
+                                                               pool_depth_usd)  # fmt: skip
     market.refresh()
     return market
+
+
+def deploy_v3_pools(
+    deployer, liquidity, uniswap: Uniswap, tokens: list, assets: Sequence[tuple[str, int, int]],
+    pairs: Sequence[tuple[int, int]], pool_depth_usd: int,
+) -> tuple[UniswapV3, ContractInstance]:  # fmt: skip
+    """Uniswap V3 over `uniswap`'s WETH9, a 0.3 % pool per pair in `pairs` holding `pool_depth_usd` a side at the
+    oracle prices of `assets`, concentrated around them (V3_RANGE_TICKS), and the UniswapV3Adapter."""
+    uniswap_v3 = deploy_uniswap_v3(deployer, uniswap.weth)
+    for i, j in pairs:
+        amounts = [pool_depth_usd * 10 ** assets[k][1] // assets[k][2] for k in (i, j)]
+        uniswap_v3.add_liquidity(tokens[i], tokens[j], *amounts, liquidity)
+    adapter = project.UniswapV3Adapter.deploy(uniswap_v3.router, sender=deployer)
+    assert adapter.ROUTER() == uniswap_v3.router.address, "uniswap v3 world: adapter router"
+    return uniswap_v3, adapter
 
 
 def hub_pairs(count: int, hub: int = 0) -> list[tuple[int, int]]:

@@ -128,5 +128,5 @@ def test_quotes_text__both_venues_quoted__shows_each_venues_best():
     )
 
 
-def test_quotes_text__v3_not_allowed_and_v2_without_pool__says_so():
-    assert quotes_text(TRADE, [Quote(V2, DIRECT, None)], SYMBOLS, DECIMALS) == "v2 no pool, v3 not allowed"
+def test_quotes_text__v3_not_quoted_and_v2_without_pool__says_so():
+    assert quotes_text(TRADE, [Quote(V2, DIRECT, None)], SYMBOLS, DECIMALS) == "v2 no pool, v3 not quoted"
