@@ -42,14 +42,15 @@ def test_best_quote__one_wei_more_on_v3__picks_v3():
     assert best_quote(quotes).venue == V3
 
 
-def test_best_quote__equal_outputs__picks_v2_the_cheaper_adapter():
-    quotes = [Quote(V3, DIRECT, usdc(1_994)), Quote(V2, DIRECT, usdc(1_994))]
-    assert best_quote(quotes) == Quote(V2, DIRECT, usdc(1_994))
+@pytest.mark.parametrize("order", ["v2_first", "v3_first"])
+def test_best_quote__equal_outputs__picks_v3_the_cheaper_adapter(order):
+    quotes = [Quote(V2, DIRECT, usdc(1_994)), Quote(V3, DIRECT, usdc(1_994))]
+    assert best_quote(quotes if order == "v2_first" else quotes[::-1]) == Quote(V3, DIRECT, usdc(1_994))
 
 
 def test_best_quote__equal_outputs_on_different_paths__picks_the_shorter_path_whatever_the_venue():
-    quotes = [Quote(V2, VIA_WBTC, usdc(1_994)), Quote(V3, DIRECT, usdc(1_994))]
-    assert best_quote(quotes) == Quote(V3, DIRECT, usdc(1_994))
+    quotes = [Quote(V3, VIA_WBTC, usdc(1_994)), Quote(V2, DIRECT, usdc(1_994))]
+    assert best_quote(quotes) == Quote(V2, DIRECT, usdc(1_994))
 
 
 def test_best_quote__multi_hop_v3_pays_more_than_direct_v2__picks_the_multi_hop():
