@@ -219,6 +219,12 @@ class Market:
             target1 = k // target0
             self.swap(self.tokens[b], self.tokens[a], (target1 - r1) * 1000 // 997)
 
+    def arbitrage_v3(self, i: int, j: int):
+        """Trade the Uniswap V3 pool (i, j) to the oracle price ratio exactly, from the liquidity account."""
+        # $1M of each side at the feeds' prices: the ratio the pool is moved to.
+        amounts = [10**6 * 10**FEED_DECIMALS * 10 ** self.decimals[k] // self.usd(k) for k in (i, j)]
+        self.uniswap_v3.arbitrage(self.tokens[i], self.tokens[j], *amounts, self.liquidity)
+
     def swap(self, token_in, token_out, amount_in: int):
         """Push a pool's price: sell `amount_in` of `token_in` (minted fresh) for `token_out`, as the liquidity
         account."""

@@ -26,8 +26,10 @@
                  work. Unsupported: fee-on-transfer or rebasing tokens anywhere on
                  the path, and paths longer than 4 tokens (3 pools). The fee tiers in
                  the path are not checked here: a path naming a pool that does not
-                 exist reverts in the router. A token sent to this contract by
-                 mistake stays here; nothing can take it out.
+                 exist reverts in the router, and a path through a thin pool of any
+                 tier (even one the caller's keeper seeded) fills no worse than
+                 `min_out`, the oracle bound the vault sets, as with V2 paths. A token
+                 sent to this contract by mistake stays here; nothing can take it out.
 @custom:kill Nothing to stop: the adapter has no owner and keeps no state. To retire
              it, the vault removes it from its adapter allow-list.
 """

@@ -21,19 +21,15 @@ POOL_DEPTH_USD = 10_000_000
 
 @pytest.fixture(scope="module")
 def v3(world):
-    """Uniswap V3 beside the world's V2, every pair at the oracle prices; (UniswapV3, adapter)."""
+    """Uniswap V3 beside the world's V2, every pair at the oracle prices, as `deploy_market(..., with_v3=True)` puts
+    it in the market; (UniswapV3, adapter)."""
     market = world.market
     assets = [(t.symbol(), d, usd) for t, d, usd in zip(market.tokens, market.decimals, ASSETS_USD, strict=True)]
-    return deploy_v3_pools(accounts.test_accounts[DEPLOYER], accounts.test_accounts[LIQUIDITY], market.uniswap,
-                           market.tokens, assets, [(0, 1), (0, 2), (1, 2)], POOL_DEPTH_USD)  # fmt: skip
-
-
-def arbitrage_v3(world, uniswap_v3):
-    """Every V3 pool back to the oracle prices, as V2's are by `world.move_price`."""
-    market = world.market
-    for i, j in ((0, 1), (0, 2), (1, 2)):
-        amounts = [10**6 * 10**8 * 10 ** market.decimals[k] // market.usd(k) for k in (i, j)]  # $1M of each
-        uniswap_v3.arbitrage(market.tokens[i], market.tokens[j], *amounts, market.liquidity)
+    market.uniswap_v3, market.adapter_v3 = deploy_v3_pools(
+        accounts.test_accounts[DEPLOYER], accounts.test_accounts[LIQUIDITY], market.uniswap, market.tokens, assets,
+        [(USDC, WETH), (USDC, WBTC), (WETH, WBTC)], POOL_DEPTH_USD,
+    )  # fmt: skip
+    return market.uniswap_v3, market.adapter_v3
 
 
 def test_cycle__weth_up_and_only_v3_arbitraged__plan_shows_both_quotes_and_the_trade_goes_through_v3(
@@ -43,7 +39,8 @@ def test_cycle__weth_up_and_only_v3_arbitraged__plan_shows_both_quotes_and_the_t
     market = world.market
     vault = world.create_vault(adapters=[market.adapter, adapter_v3])
     market.set_price(WETH, 2_600 * 10**8)
-    arbitrage_v3(world, uniswap_v3)
+    for i, j in ((USDC, WETH), (USDC, WBTC), (WETH, WBTC)):  # V3 at the new price; V2 still at the old one
+        market.arbitrage_v3(i, j)
     venues = {"adapter_v3": adapter_v3.address, "quoter_v3": uniswap_v3.quoter.address}
 
     plan = CliRunner().invoke(main, [
