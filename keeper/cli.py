@@ -33,7 +33,8 @@ def chain_options(command: Callable) -> Callable:
     """The options every chain-facing command shares."""
     options = [
         click.option("--rpc-url", help="JSON-RPC endpoint of the node [KEEPER_RPC_URL; default http://127.0.0.1:8545]"),
-        click.option("--deployment", help="Deployment file from `ape run deploy`: lens, factory, adapter [KEEPER_DEPLOYMENT]"),
+        click.option("--deployment", help="Deployment file from `ape run deploy`: lens, factory, adapters (V2; V3 with its "
+                     "quoter) [KEEPER_DEPLOYMENT]"),
         click.option("--lens", help="VaultLens address [KEEPER_LENS]"),
         click.option("--factory", help="VaultFactory address: watch every vault it created [KEEPER_FACTORY]"),
         click.option("--vault", "vaults", multiple=True, help="A vault to watch (repeatable) [KEEPER_VAULTS]"),

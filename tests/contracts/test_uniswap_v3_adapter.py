@@ -18,7 +18,7 @@ from fixtures.vaults import DAY, Rebalancing
 
 from keeper.abi import encode_v3_path
 from keeper.npm_artifacts import NpmArtifactError, load_npm_hardhat_artifact
-from scripts._world import NO_DEADLINE
+from scripts._world import NO_DEADLINE, price_tick, sqrt_price_x96, tick_range
 
 # 1,000,000 whole tokens a side, concentrated within about -33 % / +49 % of the price (scripts/_world.py).
 DEPTH = 1_000_000
@@ -121,6 +121,21 @@ def test_add_liquidity__new_pool__priced_at_the_amounts_ratio_with_liquidity_in_
     assert abs(price - (2 if pool.token0() == aaa.address else 0.5)) < 1e-9
     assert 6_900 < abs(tick) < 6_940
     assert pool.liquidity() > 0
+
+
+@pytest.mark.parametrize("tick, spacing, width, expected", [
+    (-6_932, 60, 4_000, (-10_980, -2_880)),  # widened outward to multiples of the spacing
+    (0, 10, 100, (-100, 100)),
+    (887_000, 60, 4_000, (882_960, 887_220)),  # clamped to the highest usable tick
+    (-887_000, 200, 4_000, (-887_200, -883_000)),
+])  # fmt: skip
+def test_tick_range__around_a_tick__aligned_to_spacing_and_clamped(tick, spacing, width, expected):
+    assert tick_range(tick, spacing, width) == expected
+
+
+def test_sqrt_price_x96__one_to_four__two_times_q96():
+    assert sqrt_price_x96(10**18, 4 * 10**18) == 2 * 2**96
+    assert price_tick(2 * 2**96) == 13_863  # log_1.0001(4) = 13,863.6
 
 
 def test_load_npm_hardhat_artifact__package_missing__raises_with_setup_hint(tmp_path):
@@ -383,6 +398,22 @@ def test_swap__input_token_returns_false__reverts_transfer_failed(project, adapt
     with ape.reverts("uniswap_v3_adapter: transfer failed"):
         adapter.swap(falsy, aaa, amount_in, 0, v3_path(falsy, aaa), sender=alice)
     assert falsy.balanceOf(alice) == amount_in
+
+
+def test_swap__stranger_calls_against_anothers_leftover_allowance__pulls_only_from_the_stranger(
+    adapter, uniswap_v3, pools, alice, bob, aaa, bbb
+):
+    """An attacker tries to spend an allowance a vault (here alice) left to the adapter: `swap` pulls from its own
+    caller only and pays its own caller only, so bob can take nothing of alice's (0 wei)."""
+    amount_in = TRADE * 10**18
+    aaa.mint(alice, amount_in, sender=alice)
+    aaa.approve(adapter, amount_in, sender=alice)
+
+    with ape.reverts("mock_erc20: insufficient allowance"):
+        adapter.swap(aaa, bbb, amount_in, 0, v3_path(aaa, bbb), sender=bob)
+
+    assert aaa.balanceOf(alice) == amount_in and bbb.balanceOf(bob) == 0
+    assert_adapter_is_empty(adapter, uniswap_v3, aaa, bbb)
 
 
 def test_swap__allowance_below_amount_in__reverts_with_token_reason(adapter, pools, alice, aaa, bbb):
