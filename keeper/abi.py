@@ -87,19 +87,24 @@ def encode_path(path: tuple[str, ...]) -> bytes:
     return encode(["address[]"], [list(path)])
 
 
-# The Uniswap V3 fee tier the keeper routes through: 0.3 %, the tier of most pairs (and the mock world's pools).
+# Uniswap V3's fee tiers (hundredths of a bp) that the factory enables at deployment: 0.05 %, 0.3 % and 1 %. The mock
+# world's pools are at 0.3 %, the default.
 V3_FEE = 3_000
+V3_FEES = (500, 3_000, 10_000)
 
 
-def encode_v3_path(path: tuple[str, ...], fee: int = V3_FEE) -> bytes:
-    """The UniswapV3Adapter's `data` (and SwapRouter's/QuoterV2's `path`): token(20) | fee(3) | token(20) | ...,
-    every pool at the same `fee` tier."""
+def encode_v3_path(path: tuple[str, ...], fees: int | tuple[int, ...] = V3_FEE) -> bytes:
+    """The UniswapV3Adapter's `data` (and SwapRouter's/QuoterV2's `path`): token(20) | fee(3) | token(20) | ...;
+    `fees` is one tier for every pool or one per pool."""
     if len(path) < 2:
         raise ValueError("a V3 path needs at least two tokens")
-    if not 0 <= fee < 2**24:
-        raise ValueError(f"a V3 fee is a uint24, not {fee}")
+    fees = (fees,) * (len(path) - 1) if isinstance(fees, int) else tuple(fees)
+    if len(fees) != len(path) - 1:
+        raise ValueError(f"a V3 path of {len(path)} tokens needs {len(path) - 1} fees, not {len(fees)}")
     packed = bytes.fromhex(path[0].removeprefix("0x"))
-    for token in path[1:]:
+    for fee, token in zip(fees, path[1:], strict=True):
+        if not 0 <= fee < 2**24:
+            raise ValueError(f"a V3 fee is a uint24, not {fee}")
         packed += fee.to_bytes(3, "big") + bytes.fromhex(token.removeprefix("0x"))
     return packed
 

@@ -146,19 +146,19 @@ class Chain:
 
     def quotes(
         self, adapter: str, requests: list[tuple[int, tuple[str, ...]]], quoter_v3: str = "",
-        requests_v3: list[tuple[int, tuple[str, ...]]] = (),
+        requests_v3: list[tuple[int, tuple[str, ...], tuple[int, ...]]] = (),
     ) -> tuple[list[int | None], list[int | None]]:  # fmt: skip
         """`adapter.quote(amount_in, path)` (Uniswap V2, the router's `getAmountsOut`) for each of `requests` and
-        QuoterV2's `quoteExactInput(v3_path, amount_in)` (Uniswap V3, 0.3 % pools) for each of `requests_v3`, all in
-        one round trip; None where a quote reverts (e.g. no pool on that path). Returns (V2 answers, V3 answers)."""
+        QuoterV2's `quoteExactInput(v3_path, amount_in)` (Uniswap V3, the pools at `fees`) for each (amount_in, path,
+        fees) of `requests_v3`, all in one round trip; None where a quote reverts (e.g. no pool on that path).
+        Returns (V2 answers, V3 answers)."""
         calls = [
             _eth_call_request(adapter, abi.ADAPTER_QUOTE.encode(amount, abi.encode_path(path)), "latest")
             for amount, path in requests
         ]
-        calls += [
-            _eth_call_request(quoter_v3, abi.QUOTER_V3_EXACT_INPUT.encode(abi.encode_v3_path(path), amount), "latest")
-            for amount, path in requests_v3
-        ]
+        for amount, path, fees in requests_v3:
+            quote = abi.QUOTER_V3_EXACT_INPUT.encode(abi.encode_v3_path(path, fees), amount)
+            calls.append(_eth_call_request(quoter_v3, quote, "latest"))
         results = []
         for n, result in enumerate(self.rpc.batch(calls) if calls else []):
             function = abi.ADAPTER_QUOTE if n < len(requests) else abi.QUOTER_V3_EXACT_INPUT

@@ -23,7 +23,7 @@ from keeper.rpc import Rpc
 from keeper.settings import Settings, load_settings
 from keeper.state import VaultState, amount_text, usd_text, utc
 from keeper.strategies import STRATEGIES, make_strategy
-from keeper.venues import Quote, choose_route, quotes_text
+from keeper.venues import Quote, choose_route, fees_text, quotes_text
 
 log = logging.getLogger("keeper")
 BUNDLED_PRICES = Path(__file__).resolve().parents[1] / "examples" / "backtest_prices.csv"  # the repository's copy
@@ -241,7 +241,8 @@ def format_plan(
                 lines.append(f"    would skip: {chosen}")
             else:
                 via = " -> ".join(symbols.get(t, t[:8]) for t in chosen.path)
-                lines.append(f"    best: {chosen.venue} via {via}")
+                tier = f" ({fees_text(chosen.fees)})" if chosen.fees else ""
+                lines.append(f"    best: {chosen.venue} via {via}{tier}")
     return "\n".join(lines)
 
 

@@ -29,7 +29,7 @@ from keeper.signer import Signer, load_signer
 from keeper.state import Trade, VaultState, amount_text
 from keeper.strategies import GovernanceTargets, make_strategy
 from keeper.strategist import Strategist
-from keeper.venues import V2, V3, Quote, choose_route, encode_route
+from keeper.venues import V2, V3, Quote, choose_route, encode_route, fees_text, v3_fee_choices
 
 log = logging.getLogger("keeper")
 # A vault this keeper does not serve (or cannot read) is read again only this many blocks later: a stranger's vault,
@@ -56,7 +56,7 @@ def rebalance_order(trade: Trade, state: VaultState, adapter: str, description: 
     """The `rebalance` call for `trade` through `adapter` (the one for `trade.venue`), keyed by the vault's cooldown
     mark: once it lands the mark moves, so the same key can never be sent again, and a restart cannot send it twice."""
     calldata = abi.VAULT_REBALANCE.encode(
-        trade.sell, trade.buy, trade.amount_in, trade.min_out, adapter, encode_route(trade.venue, trade.path)
+        trade.sell, trade.buy, trade.amount_in, trade.min_out, adapter, encode_route(trade.venue, trade.path, trade.fees)
     )
     key = f"rebalance:{state.vault}:{state.last_rebalance}:{trade.sell}:{trade.buy}"
     return Order(key=key, vault=state.vault, to=state.vault, calldata=calldata, value_in=trade.value_in,
@@ -68,7 +68,7 @@ def describe_trade(trade: Trade, state: VaultState, symbols: dict[str, str], quo
     decimals = dict(zip(state.tokens, state.decimals, strict=True))
     sell, buy = symbols.get(trade.sell, trade.sell), symbols.get(trade.buy, trade.buy)
     route = " -> ".join(symbols.get(t, t) for t in trade.path)
-    venue = "" if trade.venue == V2 else " on Uniswap V3"
+    venue = "" if trade.venue == V2 else f" on Uniswap V3 ({fees_text(trade.fees)})"
     text = (
         f"{vault_label(state.vault, symbols)}: sell {amount_text(trade.amount_in, decimals[trade.sell])} {sell} -> "
         f"{buy} via {route}{venue}, min_out {amount_text(trade.min_out, decimals[trade.buy])} {buy}"
@@ -232,7 +232,7 @@ class Keeper:
                 log.info("%s: skipped: %s", vault_label(state.vault, symbols), chosen)
                 self.metrics.trades.labels(outcome="skipped").inc()
                 continue
-            routed = replace(trade, path=chosen.path, venue=chosen.venue)
+            routed = replace(trade, path=chosen.path, venue=chosen.venue, fees=chosen.fees)
             adapter = self.settings.adapter_v3 if chosen.venue == V3 else self.settings.adapter
             orders.append(rebalance_order(routed, state, adapter,
                                           describe_trade(routed, state, symbols, chosen.amount_out)))  # fmt: skip
@@ -257,19 +257,24 @@ class Keeper:
         return tuple(venues)
 
     def quote_trades(self, trades: list[tuple[Trade, VaultState]], symbols: dict[str, str]) -> list[list[Quote]]:
-        """Every candidate path of each trade quoted on each venue its vault allows, in one round trip (none when
-        there is nothing to quote)."""
-        asked = []  # per trade: [(venue, path)]
+        """Every candidate path of each trade quoted on each venue its vault allows (on V3 at each fee tier), in one
+        round trip (none when there is nothing to quote)."""
+        asked = []  # per trade: [(venue, path, fees)]
         for trade, state in trades:
             paths = route_candidates(trade, state, self._route_via(state, symbols))
-            asked.append([(venue, path) for venue in self.venues(state) for path in paths])
-        v2 = [(trade.amount_in, path) for (trade, _), pairs in zip(trades, asked) for venue, path in pairs if venue == V2]
-        v3 = [(trade.amount_in, path) for (trade, _), pairs in zip(trades, asked) for venue, path in pairs if venue == V3]
+            venues = self.venues(state)
+            pairs = [(V2, path, ()) for path in paths] if V2 in venues else []
+            if V3 in venues:
+                pairs += [(V3, path, fees) for path in paths for fees in v3_fee_choices(path)]
+            asked.append(pairs)
+        v2 = [(trade.amount_in, path) for (trade, _), pairs in zip(trades, asked) for venue, path, _ in pairs if venue == V2]
+        v3 = [(trade.amount_in, path, fees) for (trade, _), pairs in zip(trades, asked)
+              for venue, path, fees in pairs if venue == V3]  # fmt: skip
         if not v2 and not v3:
             return [[] for _ in trades]
         answers_v2, answers_v3 = self.chain.quotes(self.settings.adapter, v2, self.settings.quoter_v3, v3)
         answers = {V2: iter(answers_v2), V3: iter(answers_v3)}
-        return [[Quote(venue, path, next(answers[venue])) for venue, path in pairs] for pairs in asked]
+        return [[Quote(venue, path, next(answers[venue]), fees) for venue, path, fees in pairs] for pairs in asked]
 
     def quote_plans(self, report: CycleReport) -> dict[str, list[list[Quote]]]:
         """For `keeper plan`: every planned trade of every vault in `report` quoted on both venues (as `_route`

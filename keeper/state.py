@@ -104,6 +104,7 @@ class Trade:
     value_in: int  # USD (18 decimals) of amount_in at the oracle price
     path: tuple[str, ...]  # the route, sell first and buy last
     venue: str = "v2"  # keeper.venues: "v2" (the UniswapV2Adapter, path ABI-encoded) or "v3" (UniswapV3Adapter, packed)
+    fees: tuple[int, ...] = ()  # v3: each pool's fee tier (hundredths of a bp), one per hop
 
 
 def value_of(amount: int, price: int, decimals: int) -> int:

@@ -26,21 +26,34 @@ _GAS_RANK = {V3: 0, V2: 1}
 
 @dataclass(frozen=True)
 class Quote:
-    """What one venue would pay for a trade's `amount_in` along `path`; `amount_out` None: no pool on that path (the
-    quote reverted)."""
+    """What one venue would pay for a trade's `amount_in` along `path` (on V3, through pools at `fees`, one tier per
+    hop); `amount_out` None: no pool on that path (the quote reverted)."""
 
     venue: str
     path: tuple[str, ...]
     amount_out: int | None
+    fees: tuple[int, ...] = ()
 
 
-def encode_route(venue: str, path: tuple[str, ...]) -> bytes:
-    """The adapter's `data` for `path` on `venue`: V2's ABI-encoded address array, V3's packed path (0.3 % pools)."""
+def v3_fee_choices(path: tuple[str, ...]) -> list[tuple[int, ...]]:
+    """The fee tiers quoted for a V3 path: every tier of `abi.V3_FEES`, the same for each of its pools (mixed tiers
+    on a multi-pool path are not tried: 3 quotes per path rather than 3**hops)."""
+    return [(fee,) * (len(path) - 1) for fee in abi.V3_FEES]
+
+
+def encode_route(venue: str, path: tuple[str, ...], fees: tuple[int, ...] = ()) -> bytes:
+    """The adapter's `data` for `path` on `venue`: V2's ABI-encoded address array, V3's packed path (pools at `fees`,
+    0.3 % when not given)."""
     if venue == V2:
         return abi.encode_path(path)
     if venue == V3:
-        return abi.encode_v3_path(path)
+        return abi.encode_v3_path(path, fees or abi.V3_FEE)
     raise ValueError(f"unknown venue {venue!r} (known: {', '.join(VENUES)})")
+
+
+def fees_text(fees: tuple[int, ...]) -> str:
+    """V3 tiers as a person reads them: `0.05 %`, or `0.05 %/0.3 %` along a path of mixed tiers."""
+    return "/".join(f"{fee / 10_000:g} %" for fee in dict.fromkeys(fees))
 
 
 def best_quote(quotes: list[Quote]) -> Quote | None:
@@ -61,17 +74,17 @@ def choose_route(trade: Trade, quotes: list[Quote], symbols: dict[str, str], dec
     if best.amount_out < trade.min_out:
         route = " -> ".join(symbols.get(t, t) for t in best.path)
         hops = len(best.path) - 1
-        fees = f"; {hops} pool fees of 0.3 % take {path_fee_bps(hops)} bps" if hops > 1 else ""
+        fees = f"; {hops} pool fees of 0.3 % take {path_fee_bps(hops)} bps" if hops > 1 and best.venue == V2 else ""
+        venue = "" if best.venue == V2 else f"(Uniswap V3{', ' + fees_text(best.fees) if best.fees else ''}) "
         return (
-            f"best quote {amount_text(best.amount_out, decimals[trade.buy])} {buy} via {route} "
-            f"{'' if best.venue == V2 else '(Uniswap V3) '}is below min_out "
+            f"best quote {amount_text(best.amount_out, decimals[trade.buy])} {buy} via {route} {venue}is below min_out "
             f"{amount_text(trade.min_out, decimals[trade.buy])} {buy} (the oracle bound at the keeper's slippage{fees})"
         )
     return best
 
 
 def path_fee_bps(hops: int) -> int:
-    """What `hops` 0.3 % pool fees (V2's only tier, V3's tier here) take of a trade, in bps, rounded up."""
+    """What `hops` 0.3 % pool fees (V2's only tier) take of a trade, in bps, rounded up."""
     kept = 997**hops
     return -(-(1000**hops - kept) * BPS // 1000**hops)
 
@@ -90,5 +103,6 @@ def quotes_text(trade: Trade, quotes: list[Quote], symbols: dict[str, str], deci
             parts.append(f"{venue} no pool")
         else:
             route = " -> ".join(symbols.get(t, t[:8]) for t in best.path)
-            parts.append(f"{venue} {amount_text(best.amount_out, decimals[trade.buy])} {buy} via {route}")
+            tier = f" ({fees_text(best.fees)})" if best.fees else ""
+            parts.append(f"{venue} {amount_text(best.amount_out, decimals[trade.buy])} {buy} via {route}{tier}")
     return ", ".join(parts)

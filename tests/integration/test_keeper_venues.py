@@ -54,14 +54,14 @@ def test_cycle__weth_up_and_only_v3_arbitraged__plan_shows_both_quotes_and_the_t
     assert quotes, plan.output
     v2_out, v3_out = (int(float(quotes.group(n).replace(",", "")) * 10**6) for n in (1, 3))
     assert v3_out * 100 > v2_out * 125  # V2 still sells WETH at $2,000, V3 at $2,600
-    assert "best: v3 via WETH -> " in plan.output
+    assert "best: v3 via WETH -> USDC (0.3 %)" in plan.output  # the mock world's tier; the others have no pool
     nonce = world.nonce()
 
     keeper = world.keeper(tmp_path, [vault], **venues)
     report = world.cycle(keeper)
 
     (order,) = report.orders
-    assert " WETH -> USDC via WETH -> USDC on Uniswap V3, min_out " in order.description
+    assert " WETH -> USDC via WETH -> USDC on Uniswap V3 (0.3 %), min_out " in order.description
 
     (trade,) = world.trades(vault)
     assert trade["adapter"] == adapter_v3.address

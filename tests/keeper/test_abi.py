@@ -140,7 +140,15 @@ def test_encode_v3_path__default_fee__the_0_3_percent_tier():
     assert abi.encode_v3_path((WETH, USDC))[20:23] == (3_000).to_bytes(3, "big")
 
 
-@pytest.mark.parametrize("path, fee, message", [((WETH,), 3_000, "at least two tokens"), ((WETH, USDC), 2**24, "uint24")])
+def test_encode_v3_path__one_fee_per_pool__each_packed_in_order():
+    packed = abi.encode_v3_path((WETH, WBTC, USDC), (500, 10_000))
+    assert packed == bytes.fromhex(WETH[2:] + "0001f4" + WBTC[2:] + "002710" + USDC[2:])
+
+
+@pytest.mark.parametrize("path, fee, message", [
+    ((WETH,), 3_000, "at least two tokens"), ((WETH, USDC), 2**24, "uint24"),
+    ((WETH, WBTC, USDC), (500,), "needs 2 fees, not 1"),
+])  # fmt: skip
 def test_encode_v3_path__bad_input__raises(path, fee, message):
     with pytest.raises(ValueError, match=message):
         abi.encode_v3_path(path, fee)

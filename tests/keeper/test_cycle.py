@@ -101,7 +101,8 @@ class ScriptedNode:
         # The pools sit at the oracle's prices (arbitraged), so a rate of 10,000 bps is a fill at the oracle price.
         self.pool_prices = {token: price for v in vaults for token, price in v.prices.items()}
         self.quotes: dict[tuple[str, ...], int | None] = {}  # path -> output per input at the oracle rate, in bps
-        self.quotes_v3: dict[tuple[str, ...], int | None] = {}  # the same for Uniswap V3 (QuoterV2)
+        self.quotes_v3: dict[tuple[str, ...], int | None] = {}  # the same for Uniswap V3 (QuoterV2) ...
+        self.v3_tiers: dict[int, int] = {3_000: 0}  # ... in pools of these fee tiers, each paying this many bps more
         self.requests: list[tuple[str, list]] = []
         self.broadcast: list[str] = []
         self.round_trips = 0
@@ -169,9 +170,11 @@ class ScriptedNode:
         if call["to"] == QUOTER_V3 and selector == abi.QUOTER_V3_EXACT_INPUT.selector:
             packed, amount = decode(["bytes", "uint256"], args)
             path = tuple(to_checksum_address(packed[i : i + 20]) for i in range(0, len(packed), 23))
+            fees = {int.from_bytes(packed[i : i + 3], "big") for i in range(20, len(packed), 23)}
             rate = self.quotes_v3.get(path, self.quotes_v3.get("*"))
-            if rate is None:
+            if rate is None or len(fees) != 1 or next(iter(fees)) not in self.v3_tiers:
                 return RpcError(method, 3, "execution reverted", None)
+            rate += self.v3_tiers[next(iter(fees))]
             value = amount * self.pool_prices[path[0]] // 10 ** DECIMALS[path[0]] * rate // 10_000
             out = value * 10 ** DECIMALS[path[-1]] // self.pool_prices[path[-1]]
             return "0x" + encode(list(abi.QUOTER_V3_EXACT_INPUT.outputs), [out, [], [], 90_000]).hex()
@@ -531,9 +534,24 @@ def test_cycle__v3_pays_more__sent_through_the_v3_adapter_with_a_packed_path(jou
 
     *_, adapter, data = sent_call(order)
     assert to_checksum_address(adapter) == ADAPTER_V3
-    assert data == abi.encode_v3_path((WETH, USDC))
-    assert " via WETH -> USDC on Uniswap V3, " in order.description
+    assert data == abi.encode_v3_path((WETH, USDC), 3_000)
+    assert " via WETH -> USDC on Uniswap V3 (0.3 %), " in order.description
     assert sent_vaults(node) == [vault.address]
+
+
+def test_cycle__v3_pool_of_another_tier_pays_more__sent_with_that_tier_in_the_path(journal):
+    vault = honest()
+    vault.adapters = (ADAPTER, ADAPTER_V3)
+    node = ScriptedNode([vault])
+    node.quotes["*"], node.quotes_v3["*"] = 9_970, 9_970
+    node.v3_tiers = {500: 25, 3_000: 0, 10_000: -70}  # the 0.05 % pool pays 25 bps more than the 0.3 % one
+
+    (order,) = make_v3_keeper(node, journal).cycle().orders
+
+    *_, adapter, data = sent_call(order)
+    assert to_checksum_address(adapter) == ADAPTER_V3
+    assert data == abi.encode_v3_path((WETH, USDC), 500)
+    assert " via WETH -> USDC on Uniswap V3 (0.05 %), " in order.description
 
 
 def test_cycle__v2_pays_more__sent_through_the_v2_adapter_with_an_abi_path(journal):
@@ -612,7 +630,7 @@ def test_cycle__v3_below_min_out_and_v2_without_pool__skipped_naming_the_v3_quot
     report = make_v3_keeper(node, journal, slippage=50).cycle()
 
     reason = report.skipped[vault.address]
-    assert reason.startswith("best quote ") and "(Uniswap V3) is below min_out" in reason
+    assert reason.startswith("best quote ") and "(Uniswap V3, 0.3 %) is below min_out" in reason
     assert node.broadcast == []
 
 

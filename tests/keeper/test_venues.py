@@ -6,7 +6,8 @@ from eth_abi import decode
 from eth_utils import to_checksum_address
 
 from keeper.state import Trade
-from keeper.venues import V2, V3, Quote, best_quote, choose_route, encode_route, path_fee_bps, quotes_text
+from keeper import venues
+from keeper.venues import V2, V3, Quote, best_quote, choose_route, encode_route, quotes_text
 
 ONE = 10**18
 WETH = to_checksum_address("0x" + "11" * 20)
@@ -77,10 +78,10 @@ def test_choose_route__best_quote_clears_min_out__returns_it():
 
 
 def test_choose_route__best_quote_one_unit_below_min_out__refused_in_words_naming_the_venue():
-    quotes = [Quote(V2, DIRECT, usdc(1_970)), Quote(V3, DIRECT, usdc(1_980) - 1)]
+    quotes = [Quote(V2, DIRECT, usdc(1_970)), Quote(V3, DIRECT, usdc(1_980) - 1, (500,))]
     reason = choose_route(TRADE, quotes, SYMBOLS, DECIMALS)
     assert reason == (
-        "best quote 1,979.999999 USDC via WETH -> USDC (Uniswap V3) is below min_out 1,980 USDC "
+        "best quote 1,979.999999 USDC via WETH -> USDC (Uniswap V3, 0.05 %) is below min_out 1,980 USDC "
         "(the oracle bound at the keeper's slippage)"
     )
 
@@ -98,7 +99,7 @@ def test_choose_route__no_venue_quotes__refused_in_words():
 
 @pytest.mark.parametrize("hops, bps", [(1, 30), (2, 60), (3, 90)])
 def test_path_fee_bps__hops__rounded_up(hops, bps):
-    assert path_fee_bps(hops) == bps
+    assert venues.path_fee_bps(hops) == bps
 
 
 # --- encodings -----------------------------------------------------------------------------------------------------
@@ -114,6 +115,21 @@ def test_encode_route__v3__packed_tokens_and_0_3_percent_fees():
     assert packed == bytes.fromhex(WETH[2:] + "000bb8" + WBTC[2:] + "000bb8" + USDC[2:])
 
 
+def test_encode_route__v3_with_fees__packs_each_pools_tier():
+    assert encode_route(V3, VIA_WBTC, (500, 10_000)) == bytes.fromhex(
+        WETH[2:] + "0001f4" + WBTC[2:] + "002710" + USDC[2:]
+    )
+
+
+def test_v3_fee_choices__two_pool_path__each_tier_for_both_pools():
+    assert venues.v3_fee_choices(VIA_WBTC) == [(500, 500), (3_000, 3_000), (10_000, 10_000)]
+
+
+@pytest.mark.parametrize("fees, text", [((500,), "0.05 %"), ((3_000, 3_000), "0.3 %"), ((500, 10_000), "0.05 %/1 %")])
+def test_fees_text__tiers__percent_once_per_distinct_tier(fees, text):
+    assert venues.fees_text(fees) == text
+
+
 def test_encode_route__unknown_venue__raises():
     with pytest.raises(ValueError, match="unknown venue 'v4'"):
         encode_route("v4", DIRECT)
@@ -123,9 +139,10 @@ def test_encode_route__unknown_venue__raises():
 
 
 def test_quotes_text__both_venues_quoted__shows_each_venues_best():
-    quotes = [Quote(V2, DIRECT, usdc(1_990.5)), Quote(V2, VIA_WBTC, usdc(1_980)), Quote(V3, DIRECT, usdc(1_994.25))]
+    quotes = [Quote(V2, DIRECT, usdc(1_990.5)), Quote(V2, VIA_WBTC, usdc(1_980)), Quote(V3, DIRECT, None, (500,)),
+              Quote(V3, DIRECT, usdc(1_994.25), (3_000,)), Quote(V3, DIRECT, usdc(1_993), (10_000,))]  # fmt: skip
     assert quotes_text(TRADE, quotes, SYMBOLS, DECIMALS) == (
-        "v2 1,990.5 USDC via WETH -> USDC, v3 1,994.25 USDC via WETH -> USDC"
+        "v2 1,990.5 USDC via WETH -> USDC, v3 1,994.25 USDC via WETH -> USDC (0.3 %)"
     )
 
 
