@@ -1,7 +1,9 @@
 """A local world for the demo, development and tests: mock tokens with Chainlink-style feeds behind an OracleRouter,
 a real Uniswap V2 (factory, Router02, WETH9 from the npm build artifacts, never a mock) with pools seeded at the
-oracle prices, and the Uniswap V2 adapter. Local chains only: it mints tokens freely and fast-forwards the
-router's timelock.
+oracle prices, and the Uniswap V2 adapter; optionally (`with_v3`) a real Uniswap V3 beside it (factory, SwapRouter,
+QuoterV2, NonfungiblePositionManager from the npm Hardhat artifacts) with concentrated pools for the same pairs at the
+same prices, and the Uniswap V3 adapter. Local chains only: it mints tokens freely and fast-forwards the router's
+timelock.
 """
 
 import math
