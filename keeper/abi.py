@@ -57,6 +57,12 @@ FEED_ROUND = Function("MockAggregator", "getRoundData", ("uint80",), tuple(ROUND
 FEED_DECIMALS = Function("MockAggregator", "decimals", (), ("uint8",))
 TOKEN_SYMBOL = Function("MockERC20", "symbol", (), ("string",))
 ADAPTER_QUOTE = Function("UniswapV2Adapter", "quote", ("uint256", "bytes"), ("uint256",))
+# Uniswap V3's QuoterV2 (@uniswap/v3-periphery@1.4.4, not a project contract: checked against its npm artifact):
+# (amountOut, sqrtPriceX96AfterList, initializedTicksCrossedList, gasEstimate). Not a view (it reverts inside with
+# the answer), so only ever called with eth_call.
+QUOTER_V3_EXACT_INPUT = Function(
+    "QuoterV2", "quoteExactInput", ("bytes", "uint256"), ("uint256", "uint160[]", "uint32[]", "uint256")
+)
 
 ALL = (
     LENS_STATE,
@@ -79,6 +85,28 @@ PANIC_SELECTOR = function_signature_to_4byte_selector("Panic(uint256)")
 def encode_path(path: tuple[str, ...]) -> bytes:
     """The UniswapV2Adapter's `data`: the ABI-encoded route, sell token first."""
     return encode(["address[]"], [list(path)])
+
+
+# Uniswap V3's fee tiers (hundredths of a bp) that the factory enables at deployment: 0.05 %, 0.3 % and 1 %. The mock
+# world's pools are at 0.3 %, the default.
+V3_FEE = 3_000
+V3_FEES = (500, 3_000, 10_000)
+
+
+def encode_v3_path(path: tuple[str, ...], fees: int | tuple[int, ...] = V3_FEE) -> bytes:
+    """The UniswapV3Adapter's `data` (and SwapRouter's/QuoterV2's `path`): token(20) | fee(3) | token(20) | ...;
+    `fees` is one tier for every pool or one per pool."""
+    if len(path) < 2:
+        raise ValueError("a V3 path needs at least two tokens")
+    fees = (fees,) * (len(path) - 1) if isinstance(fees, int) else tuple(fees)
+    if len(fees) != len(path) - 1:
+        raise ValueError(f"a V3 path of {len(path)} tokens needs {len(path) - 1} fees, not {len(fees)}")
+    packed = bytes.fromhex(path[0].removeprefix("0x"))
+    for fee, token in zip(fees, path[1:], strict=True):
+        if not 0 <= fee < 2**24:
+            raise ValueError(f"a V3 fee is a uint24, not {fee}")
+        packed += fee.to_bytes(3, "big") + bytes.fromhex(token.removeprefix("0x"))
+    return packed
 
 
 def revert_reason(data: str | None) -> str:

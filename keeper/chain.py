@@ -74,19 +74,22 @@ class Chain:
 
     def read_states(
         self, vaults: list[str], block: int, account: str | None = None, adapter: str | None = None,
-        route_tokens: tuple[str, ...] = (),
+        route_tokens: tuple[str, ...] = (), adapter_v3: str | None = None,
     ) -> dict[str, VaultState | VaultReadError]:  # fmt: skip
         """Every vault's `VaultLens.state` at `block`, in one round trip; a failed read is returned, not raised.
         With `account`, the same batch also reads `VaultLens.access` (roles, adapter, which of `route_tokens` the
         vault's oracle prices, refused prices), so the keeper knows which vaults it serves and how it may route
-        without another round trip."""
-        per_vault = 2 if account else 1
+        without another round trip; with `adapter_v3` too, a second `access` for that adapter (whether the policy
+        allows the keeper's Uniswap V3 adapter), still in the same batch."""
+        per_vault = 1 + (1 if account else 0) + (1 if account and adapter_v3 else 0)
         calls = []
         for vault in vaults:
             calls.append(self._read_request(self.lens, abi.LENS_STATE.encode(vault), block))
             if account:
                 access = abi.LENS_ACCESS.encode(vault, account, adapter or ZERO_ADDRESS, list(route_tokens[: abi.MAX_HOPS]))
                 calls.append(self._read_request(self.lens, access, block))
+            if account and adapter_v3:
+                calls.append(self._read_request(self.lens, abi.LENS_ACCESS.encode(vault, account, adapter_v3, []), block))
         results = self.rpc.batch(calls)
         states: dict[str, VaultState | VaultReadError] = {}
         for n, vault in enumerate(vaults):
@@ -98,7 +101,10 @@ class Chain:
             try:
                 state = parse_state(abi.LENS_STATE.decode(answers[0])[0], block)
                 if account:
-                    state = replace(state, access=parse_access(abi.LENS_ACCESS.decode(answers[1])[0]))
+                    access = parse_access(abi.LENS_ACCESS.decode(answers[1])[0])
+                    if adapter_v3:
+                        access = replace(access, adapter_v3=parse_access(abi.LENS_ACCESS.decode(answers[2])[0]).adapter)
+                    state = replace(state, access=access)
             except (DecodingError, ValueError, OverflowError) as error:  # a stranger's contract answering nonsense
                 states[vault] = VaultReadError(f"vault {vault}: the lens answered something undecodable ({error})")
                 continue
@@ -138,20 +144,29 @@ class Chain:
             self._symbols.update(zip(unknown, self.symbols(unknown), strict=True))
         return {t: self._symbols[t] for t in tokens}
 
-    def quotes(self, adapter: str, requests: list[tuple[int, tuple[str, ...]]]) -> list[int | None]:
-        """`adapter.quote(amount_in, path)` for each request, in one round trip; None where the quote reverts (e.g.
-        no pool on that path)."""
+    def quotes(
+        self, adapter: str, requests: list[tuple[int, tuple[str, ...]]], quoter_v3: str = "",
+        requests_v3: list[tuple[int, tuple[str, ...], tuple[int, ...]]] = (),
+    ) -> tuple[list[int | None], list[int | None]]:  # fmt: skip
+        """`adapter.quote(amount_in, path)` (Uniswap V2, the router's `getAmountsOut`) for each of `requests` and
+        QuoterV2's `quoteExactInput(v3_path, amount_in)` (Uniswap V3, the pools at `fees`) for each (amount_in, path,
+        fees) of `requests_v3`, all in one round trip; None where a quote reverts (e.g. no pool on that path).
+        Returns (V2 answers, V3 answers)."""
         calls = [
             _eth_call_request(adapter, abi.ADAPTER_QUOTE.encode(amount, abi.encode_path(path)), "latest")
             for amount, path in requests
         ]
+        for amount, path, fees in requests_v3:
+            quote = abi.QUOTER_V3_EXACT_INPUT.encode(abi.encode_v3_path(path, fees), amount)
+            calls.append(_eth_call_request(quoter_v3, quote, "latest"))
         results = []
-        for result in self.rpc.batch(calls):
+        for n, result in enumerate(self.rpc.batch(calls) if calls else []):
+            function = abi.ADAPTER_QUOTE if n < len(requests) else abi.QUOTER_V3_EXACT_INPUT
             try:
-                results.append(None if isinstance(result, RpcError) else abi.ADAPTER_QUOTE.decode(result)[0])
+                results.append(None if isinstance(result, RpcError) else function.decode(result)[0])
             except (DecodingError, ValueError):
                 results.append(None)
-        return results
+        return results[: len(requests)], results[len(requests) :]
 
     def _eth_call(self, to: str, data: str) -> str:
         return self.rpc.call("eth_call", [{"to": to, "data": data}, "latest"])

@@ -23,6 +23,7 @@ from keeper.rpc import Rpc
 from keeper.settings import Settings, load_settings
 from keeper.state import VaultState, amount_text, usd_text, utc
 from keeper.strategies import STRATEGIES, make_strategy
+from keeper.venues import Quote, choose_route, fees_text, quotes_text
 
 log = logging.getLogger("keeper")
 BUNDLED_PRICES = Path(__file__).resolve().parents[1] / "examples" / "backtest_prices.csv"  # the repository's copy
@@ -32,7 +33,8 @@ def chain_options(command: Callable) -> Callable:
     """The options every chain-facing command shares."""
     options = [
         click.option("--rpc-url", help="JSON-RPC endpoint of the node [KEEPER_RPC_URL; default http://127.0.0.1:8545]"),
-        click.option("--deployment", help="Deployment file from `ape run deploy`: lens, factory, adapter [KEEPER_DEPLOYMENT]"),
+        click.option("--deployment", help="Deployment file from `ape run deploy`: lens, factory, adapters (V2; V3 with its "
+                     "quoter) [KEEPER_DEPLOYMENT]"),
         click.option("--lens", help="VaultLens address [KEEPER_LENS]"),
         click.option("--factory", help="VaultFactory address: watch every vault it created [KEEPER_FACTORY]"),
         click.option("--vault", "vaults", multiple=True, help="A vault to watch (repeatable) [KEEPER_VAULTS]"),
@@ -71,9 +73,11 @@ def plan_command(**options) -> None:
         settings = settings_from(**options)
         keeper = build(settings, sign=False)
         report = keeper.cycle()
+        quotes = keeper.quote_plans(report)  # both venues, every planned trade, one more round trip
         for vault, vault_plan in report.plans.items():
             state = report.states[vault]
-            click.echo(format_plan(vault_plan, state, keeper.chain.symbol_map([vault, *state.tokens])))
+            symbols = keeper.chain.symbol_map([vault, *state.tokens, *(state.access.hops if state.access else ())])
+            click.echo(format_plan(vault_plan, state, symbols, quotes.get(vault)))
         for vault, reason in report.skipped.items():
             if vault not in report.plans:
                 click.echo(f"{vault}: {reason}")
@@ -82,6 +86,9 @@ def plan_command(**options) -> None:
 @main.command("run")
 @chain_options
 @click.option("--adapter", help="The allow-listed swap adapter [KEEPER_ADAPTER]")
+@click.option("--adapter-v3", help="Also trade through this Uniswap V3 adapter where a vault allows it and it pays "
+              "more [KEEPER_ADAPTER_V3]")  # fmt: skip
+@click.option("--quoter-v3", help="The Uniswap V3 QuoterV2 that prices its routes [KEEPER_QUOTER_V3]")
 @click.option("--account", help="ape account alias that signs (keystore; TEST::n on a local chain) [KEEPER_ACCOUNT]")
 @click.option("--interval", type=float, help="Seconds between cycles [KEEPER_INTERVAL; 12]")
 @click.option("--metrics-port", type=int, help="Serve Prometheus /metrics on this port [KEEPER_METRICS_PORT]")
@@ -201,7 +208,11 @@ def amount(raw: int, decimals: int) -> str:
     return amount_text(raw, decimals)
 
 
-def format_plan(vault_plan: Plan, state: VaultState, symbols: dict[str, str]) -> str:
+def format_plan(
+    vault_plan: Plan, state: VaultState, symbols: dict[str, str], quotes: list[list[Quote]] | None = None
+) -> str:
+    """The `keeper plan` table for one vault; with `quotes` (per trade), each trade's quotes on both venues and the
+    route the keeper would take."""
     reason = vault_plan.reason
     for token, symbol in symbols.items():  # the planner names tokens by address (it reads no symbols)
         reason = reason.replace(token, symbol)
@@ -221,6 +232,17 @@ def format_plan(vault_plan: Plan, state: VaultState, symbols: dict[str, str]) ->
             f" ({usd(trade.value_in)}) for at least {amount(trade.min_out, decimals[trade.buy])} {symbols[trade.buy]}"
             f" via {route}"
         )
+        if quotes is not None and not quotes[i - 1]:
+            lines.append("    quotes: none (no adapter that this vault's policy allows is configured)")
+        elif quotes is not None:
+            lines.append(f"    quotes: {quotes_text(trade, quotes[i - 1], symbols, decimals)}")
+            chosen = choose_route(trade, quotes[i - 1], symbols, decimals)
+            if isinstance(chosen, str):
+                lines.append(f"    would skip: {chosen}")
+            else:
+                via = " -> ".join(symbols.get(t, t[:8]) for t in chosen.path)
+                tier = f" ({fees_text(chosen.fees)})" if chosen.fees else ""
+                lines.append(f"    best: {chosen.venue} via {via}{tier}")
     return "\n".join(lines)
 
 

@@ -22,13 +22,14 @@ from keeper.executor import Executor, Order, SendPolicy
 from keeper.history import PriceHistory
 from keeper.journal import GLOBAL, Intent, Journal
 from keeper.metrics import Metrics
-from keeper.planner import Plan, best_route, plan, route_candidates
+from keeper.planner import Plan, plan, route_candidates
 from keeper.rpc import Rpc
 from keeper.settings import Settings
 from keeper.signer import Signer, load_signer
 from keeper.state import Trade, VaultState, amount_text
 from keeper.strategies import GovernanceTargets, make_strategy
 from keeper.strategist import Strategist
+from keeper.venues import V2, V3, Quote, choose_route, encode_route, fees_text, v3_fee_choices
 
 log = logging.getLogger("keeper")
 # A vault this keeper does not serve (or cannot read) is read again only this many blocks later: a stranger's vault,
@@ -52,10 +53,10 @@ class CycleReport:
 
 
 def rebalance_order(trade: Trade, state: VaultState, adapter: str, description: str = "") -> Order:
-    """The `rebalance` call for `trade`, keyed by the vault's cooldown mark: once it lands the mark moves, so the
-    same key can never be sent again, and a restart cannot send it twice."""
+    """The `rebalance` call for `trade` through `adapter` (the one for `trade.venue`), keyed by the vault's cooldown
+    mark: once it lands the mark moves, so the same key can never be sent again, and a restart cannot send it twice."""
     calldata = abi.VAULT_REBALANCE.encode(
-        trade.sell, trade.buy, trade.amount_in, trade.min_out, adapter, abi.encode_path(trade.path)
+        trade.sell, trade.buy, trade.amount_in, trade.min_out, adapter, encode_route(trade.venue, trade.path, trade.fees)
     )
     key = f"rebalance:{state.vault}:{state.last_rebalance}:{trade.sell}:{trade.buy}"
     return Order(key=key, vault=state.vault, to=state.vault, calldata=calldata, value_in=trade.value_in,
@@ -67,9 +68,10 @@ def describe_trade(trade: Trade, state: VaultState, symbols: dict[str, str], quo
     decimals = dict(zip(state.tokens, state.decimals, strict=True))
     sell, buy = symbols.get(trade.sell, trade.sell), symbols.get(trade.buy, trade.buy)
     route = " -> ".join(symbols.get(t, t) for t in trade.path)
+    venue = "" if trade.venue == V2 else f" on Uniswap V3 ({fees_text(trade.fees)})"
     text = (
         f"{vault_label(state.vault, symbols)}: sell {amount_text(trade.amount_in, decimals[trade.sell])} {sell} -> "
-        f"{buy} via {route}, min_out {amount_text(trade.min_out, decimals[trade.buy])} {buy}"
+        f"{buy} via {route}{venue}, min_out {amount_text(trade.min_out, decimals[trade.buy])} {buy}"
     )
     if quote is not None:
         text += f", quote {amount_text(quote, decimals[trade.buy])} {buy}"
@@ -82,15 +84,19 @@ def vault_label(vault: str, symbols: dict[str, str]) -> str:
     return f"{symbols[vault]} {short}" if vault in symbols else vault
 
 
-def serves(state: VaultState, adapter: str = "") -> str | None:
+def serves(state: VaultState, adapter: str = "", adapter_v3: str = "") -> str | None:
     """Why this keeper's account has nothing to do in `state`'s vault, or None when it may act there (or watches
-    without an account): it must be a keeper whose adapter the policy allows, or the strategist."""
+    without an account): it must be a keeper one of whose adapters the policy allows, or the strategist."""
     access = state.access
-    if access is None or (access.keeper and access.adapter) or access.strategist:
+    if access is None or (access.keeper and (access.adapter or access.adapter_v3)) or access.strategist:
         return None
     if access.keeper:
-        return f"not served: the vault's policy does not allow adapter {adapter}"
+        return f"not served: the vault's policy does not allow {_adapters_text(adapter, adapter_v3)}"
     return "not served: this keeper's account is neither a keeper nor the strategist of this vault"
+
+
+def _adapters_text(adapter: str, adapter_v3: str) -> str:
+    return f"adapter {adapter}" + (f" nor Uniswap V3 adapter {adapter_v3}" if adapter_v3 else "")
 
 
 class Keeper:
@@ -144,14 +150,17 @@ class Keeper:
                 vaults.append(vault)
         # Watching without an account still reads `access` (as the zero address): which price the oracle refuses.
         states = report.states = self.chain.read_states(
-            vaults, head.number, self.account or ZERO_ADDRESS, self.settings.adapter, self.route_tokens
-        )
+            vaults, head.number, self.account or ZERO_ADDRESS, self.settings.adapter, self.route_tokens,
+            self.settings.adapter_v3 or None,
+        )  # fmt: skip
         served: dict[str, VaultState] = {}
         for vault, state in states.items():
             if isinstance(state, VaultReadError):
                 reason = str(state)
             else:
-                reason = serves(state, self.settings.adapter) if self.account is not None else None
+                reason = (
+                    serves(state, self.settings.adapter, self.settings.adapter_v3) if self.account is not None else None
+                )
             if reason is None:
                 served[vault] = state
                 self._resting.pop(vault, None)
@@ -194,8 +203,9 @@ class Keeper:
             else vault_plan.reason if not vault_plan.trades or vault_plan.ready_at > head.timestamp
             else "no signer: watching only" if self.executor is None
             else "not served: this keeper's account is not a keeper of this vault" if not state.access.keeper
-            else f"not served: the vault's policy does not allow adapter {self.settings.adapter}"
-            if not state.access.adapter
+            else f"not served: the vault's policy does not allow "
+            f"{_adapters_text(self.settings.adapter, self.settings.adapter_v3)}"
+            if not (state.access.adapter or state.access.adapter_v3)
             else None
         )  # fmt: skip
         if reason is not None:
@@ -207,35 +217,73 @@ class Keeper:
         return vault_plan.trades[0], state
 
     def _route(self, trades: list[tuple[Trade, VaultState]], report: CycleReport) -> list[Order]:
-        """Quote every candidate route of every ready trade in one batch (direct, through each hop the policy allows,
-        through `route_via`), and turn each trade into an order along its best route, if that route's quote clears
-        the trade's oracle-bound `min_out`. A trade no pool can fill is skipped, not simulated: it costs no failure."""
+        """Quote every candidate route of every ready trade on every venue its policy allows, in one batch (direct,
+        through each hop the policy allows, through `route_via`; Uniswap V2 and V3), and turn each trade into an
+        order along the best-paying route (keeper.venues), if its quote clears the trade's oracle-bound `min_out`. A
+        trade no pool can fill is skipped, not simulated: it costs no failure."""
         if not trades:
             return []
-        # Read once per token for the keeper's life.
-        symbols = self.chain.symbol_map(
-            {t for trade, state in trades for t in (state.vault, *state.tokens, *state.access.hops)}
-
-        )
-        candidates = [
-            route_candidates(trade, state, self._route_via(state, symbols)) for trade, state in trades
-        ]
-        requests = [(trade.amount_in, path) for (trade, _), paths in zip(trades, candidates) for path in paths]
-        answers = iter(self.chain.quotes(self.settings.adapter, requests))
+        symbols = self._symbols(trades)
         orders = []
-        for (trade, state), paths in zip(trades, candidates, strict=True):
-            quoted = [(path, next(answers)) for path in paths]
-            chosen = best_route(trade, quoted, symbols, dict(zip(state.tokens, state.decimals, strict=True)))
+        for (trade, state), quotes in zip(trades, self.quote_trades(trades, symbols), strict=True):
+            chosen = choose_route(trade, quotes, symbols, dict(zip(state.tokens, state.decimals, strict=True)))
             if isinstance(chosen, str):
                 report.skipped[state.vault] = chosen
                 log.info("%s: skipped: %s", vault_label(state.vault, symbols), chosen)
                 self.metrics.trades.labels(outcome="skipped").inc()
                 continue
-            path, quote = chosen
-            routed = replace(trade, path=path)
-            orders.append(rebalance_order(routed, state, self.settings.adapter,
-                                          describe_trade(routed, state, symbols, quote)))  # fmt: skip
+            routed = replace(trade, path=chosen.path, venue=chosen.venue, fees=chosen.fees)
+            adapter = self.settings.adapter_v3 if chosen.venue == V3 else self.settings.adapter
+            orders.append(rebalance_order(routed, state, adapter,
+                                          describe_trade(routed, state, symbols, chosen.amount_out)))  # fmt: skip
         return orders
+
+    def _symbols(self, trades: list[tuple[Trade, VaultState]]) -> dict[str, str]:
+        """Symbols of every vault, component and hop of `trades`: read once per token for the keeper's life."""
+        tokens = set()
+        for _, state in trades:
+            tokens.update((state.vault, *state.tokens, *(state.access.hops if state.access is not None else ())))
+        return self.chain.symbol_map(tokens)
+
+    def venues(self, state: VaultState) -> tuple[str, ...]:
+        """The venues this keeper may quote for `state`'s vault: V2 with its adapter, V3 with its adapter and quoter,
+        each where the vault's policy allows that adapter (as far as the lens said; not read: assumed allowed)."""
+        access = state.access
+        venues = []
+        if self.settings.adapter and (access is None or access.adapter):
+            venues.append(V2)
+        if self.settings.adapter_v3 and self.settings.quoter_v3 and (access is None or access.adapter_v3):
+            venues.append(V3)
+        return tuple(venues)
+
+    def quote_trades(self, trades: list[tuple[Trade, VaultState]], symbols: dict[str, str]) -> list[list[Quote]]:
+        """Every candidate path of each trade quoted on each venue its vault allows (on V3 at each fee tier), in one
+        round trip (none when there is nothing to quote)."""
+        asked = []  # per trade: [(venue, path, fees)]
+        for trade, state in trades:
+            paths = route_candidates(trade, state, self._route_via(state, symbols))
+            venues = self.venues(state)
+            pairs = [(V2, path, ()) for path in paths] if V2 in venues else []
+            if V3 in venues:
+                pairs += [(V3, path, fees) for path in paths for fees in v3_fee_choices(path)]
+            asked.append(pairs)
+        v2 = [(trade.amount_in, path) for (trade, _), pairs in zip(trades, asked) for venue, path, _ in pairs if venue == V2]
+        v3 = [(trade.amount_in, path, fees) for (trade, _), pairs in zip(trades, asked)
+              for venue, path, fees in pairs if venue == V3]  # fmt: skip
+        if not v2 and not v3:
+            return [[] for _ in trades]
+        answers_v2, answers_v3 = self.chain.quotes(self.settings.adapter, v2, self.settings.quoter_v3, v3)
+        answers = {V2: iter(answers_v2), V3: iter(answers_v3)}
+        return [[Quote(venue, path, next(answers[venue]), fees) for venue, path, fees in pairs] for pairs in asked]
+
+    def quote_plans(self, report: CycleReport) -> dict[str, list[list[Quote]]]:
+        """For `keeper plan`: every planned trade of every vault in `report` quoted on both venues (as `_route`
+        would), in one round trip; vault -> per trade, its quotes."""
+        trades = [
+            (trade, report.states[vault]) for vault, vault_plan in report.plans.items() for trade in vault_plan.trades
+        ]
+        quoted = iter(self.quote_trades(trades, self._symbols(trades)) if trades else [])
+        return {vault: [next(quoted) for _ in vault_plan.trades] for vault, vault_plan in report.plans.items()}
 
     def _route_via(self, state: VaultState, symbols: dict[str, str]) -> str | None:
         """`route_via` as an address for this vault: given as one, or this vault's component, allowed hop or route
@@ -303,9 +351,16 @@ def build(settings: Settings, *, sign: bool, rpc: Rpc | None = None, account=Non
     journal = Journal(settings.data_dir / "journal.sqlite")
     metrics = Metrics()
     executor = None
+    if bool(settings.adapter_v3) != bool(settings.quoter_v3):
+        raise ConfigError(
+            "--adapter-v3 and --quoter-v3 go together: the quoter prices the routes the Uniswap V3 adapter would take"
+        )
     if sign:
         settings.require("adapter")
         chain.check_contract(settings.adapter, "adapter")
+        if settings.adapter_v3:
+            chain.check_contract(settings.adapter_v3, "Uniswap V3 adapter")
+            chain.check_contract(settings.quoter_v3, "Uniswap V3 quoter")
         signer = Signer(account, chain.chain_id()) if account else load_signer(settings.account, chain.chain_id())
         policy = SendPolicy(
             max_fee=settings.max_fee, priority_fee=settings.priority_fee, gas_margin=settings.gas_margin,

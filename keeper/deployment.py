@@ -33,6 +33,9 @@ class Deployment:
     tokens: dict[str, str] = field(default_factory=dict)  # symbol -> address: what index specs may name
     feeds: dict[str, str] = field(default_factory=dict)  # symbol -> Chainlink-style feed
     uniswap: dict[str, str] = field(default_factory=dict)  # factory, router, weth (local worlds)
+    # Uniswap V3: router (SwapRouter, what adapters.uniswap_v3 trades through), quoter (QuoterV2, what the keeper
+    # prices V3 routes with) and, in local worlds, factory and positions (NonfungiblePositionManager).
+    uniswap_v3: dict[str, str] = field(default_factory=dict)
     block: int = 0  # the block the factory was deployed in: where event scans start
     genesis_hash: str = ""  # hash of block 0; recorded on local chains, where the chain id does not tell nodes apart
 
@@ -45,6 +48,7 @@ class Deployment:
             **{f"tokens.{k}": v for k, v in self.tokens.items()},
             **{f"feeds.{k}": v for k, v in self.feeds.items()},
             **{f"uniswap.{k}": v for k, v in self.uniswap.items()},
+            **{f"uniswap_v3.{k}": v for k, v in self.uniswap_v3.items()},
         }  # fmt: skip
 
 

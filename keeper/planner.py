@@ -29,7 +29,7 @@ than this fill is skipped: only a pool beating the oracle could fill it.
 from dataclasses import dataclass, replace
 
 from keeper.errors import ConfigError
-from keeper.state import BPS, Limits, Trade, VaultState, amount_text, utc, value_of
+from keeper.state import BPS, Limits, Trade, VaultState, utc, value_of
 
 
 class PlannerConfigError(ConfigError):
@@ -352,29 +352,3 @@ def route_candidates(trade: Trade, state: VaultState, route_via: str | None = No
         if path not in unique:
             unique.append(path)
     return unique
-
-
-def best_route(
-    trade: Trade, quoted: list[tuple[tuple[str, ...], int | None]], symbols: dict[str, str], decimals: dict[str, int]
-) -> tuple[tuple[str, ...], int] | str:
-    """The path whose quote is highest, if it clears the trade's `min_out` (the oracle bound: every pool fee on the
-    path is already in a quote); otherwise why no route may be sent, in words."""
-    priced = [(quote, -len(path), path) for path, quote in quoted if quote is not None]
-    buy = symbols.get(trade.buy, trade.buy)
-    if not priced:
-        return f"no pool quotes {symbols.get(trade.sell, trade.sell)} -> {buy} on any allowed route"
-    quote, _, path = max(priced)
-    if quote < trade.min_out:
-        route = " -> ".join(symbols.get(t, t) for t in path)
-        fees = f"; {len(path) - 1} pool fees of 0.3 % take {_path_fee_bps(len(path) - 1)} bps" if len(path) > 2 else ""
-        return (
-            f"best quote {amount_text(quote, decimals[trade.buy])} {buy} via {route} is below min_out "
-            f"{amount_text(trade.min_out, decimals[trade.buy])} {buy} (the oracle bound at the keeper's slippage{fees})"
-        )
-    return path, quote
-
-
-def _path_fee_bps(hops: int) -> int:
-    """What `hops` Uniswap V2 pool fees (0.3 % each) take of a trade, in bps, rounded up."""
-    kept = 997**hops
-    return -(-(1000**hops - kept) * BPS // 1000**hops)

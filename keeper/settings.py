@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     factory: str = ""
     vaults: list[str] = []
     adapter: str = ""  # the allow-listed swap adapter (UniswapV2Adapter) trades go through
+    # Uniswap V3 too, where a vault's policy allows this adapter: each trade goes to the venue that pays more. Both or
+    # neither: the quoter (QuoterV2) prices the V3 routes the adapter (UniswapV3Adapter) would take.
+    adapter_v3: str = ""
+    quoter_v3: str = ""
     # Also quote sell -> route_via -> buy when neither leg is it: an address, or a symbol (USDC) that the deployment
     # file or the vault's components name. The policy allows it as a hop only if the vault's oracle prices it.
     route_via: str = ""
@@ -85,7 +89,7 @@ class Settings(BaseSettings):
     market_caps: str = ""  # market cap source: JSON file or http(s) URL; empty = the bundled snapshot
     rebalance_cron: str = "0 */4 * * *"  # the Silverback bot also cycles on this schedule
 
-    @field_validator("lens", "factory", "adapter")
+    @field_validator("lens", "factory", "adapter", "adapter_v3", "quoter_v3")
     @classmethod
     def _optional_address(cls, value: str, info: ValidationInfo) -> str:
         return checksum(value, info.field_name.replace("_", "-")) if value else ""
@@ -136,7 +140,10 @@ def load_settings(**overrides) -> Settings:
     if settings.deployment is None:
         return settings
     deployment = load_deployment(settings.deployment)
-    adapter = next(iter(deployment.adapters.values()), "")
+    adapter = deployment.adapters.get("uniswap_v2") or next(iter(deployment.adapters.values()), "")
+    # V3 only with the quoter that prices its routes (a deployment on a real network may name the adapter alone).
+    quoter_v3 = settings.quoter_v3 or deployment.uniswap_v3.get("quoter", "")
+    adapter_v3 = settings.adapter_v3 or (deployment.adapters.get("uniswap_v3", "") if quoter_v3 else "")
     route_via = settings.route_via
     if route_via and not is_address(route_via):
         by_symbol = {symbol.upper(): address for symbol, address in deployment.tokens.items()}
@@ -146,6 +153,8 @@ def load_settings(**overrides) -> Settings:
             "lens": settings.lens or deployment.lens,
             "factory": settings.factory or (deployment.factory if not settings.vaults else ""),
             "adapter": settings.adapter or adapter,
+            "adapter_v3": adapter_v3,
+            "quoter_v3": quoter_v3,
             "route_via": route_via,
             "route_tokens": settings.route_tokens or list(deployment.tokens.values()),
         }

@@ -32,10 +32,11 @@ class Access:
 
     keeper: bool  # may rebalance
     strategist: bool  # may set targets
-    adapter: bool  # the policy allows the keeper's adapter
+    adapter: bool  # the policy allows the keeper's adapter (Uniswap V2)
     hops: tuple[str, ...] = ()  # the route tokens the vault's oracle prices: a swap path may pass through them
     refused: tuple[str, ...] = ()  # tokens the oracle refuses to price
     reason: str = ""  # why the oracle refused the first of them
+    adapter_v3: bool = False  # the policy allows the keeper's Uniswap V3 adapter (read when one is configured)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,9 @@ class Trade:
     amount_in: int
     min_out: int
     value_in: int  # USD (18 decimals) of amount_in at the oracle price
-    path: tuple[str, ...]  # the Uniswap V2 route, sell first and buy last
+    path: tuple[str, ...]  # the route, sell first and buy last
+    venue: str = "v2"  # keeper.venues: "v2" (the UniswapV2Adapter, path ABI-encoded) or "v3" (UniswapV3Adapter, packed)
+    fees: tuple[int, ...] = ()  # v3: each pool's fee tier (hundredths of a bp), one per hop
 
 
 def value_of(amount: int, price: int, decimals: int) -> int:

@@ -1,13 +1,15 @@
 """Deploy the protocol to an ape network and write its deployment file (deployments/<ecosystem>-<network>.json),
 which `create_index`, `mint`, `redeem`, `governance` and the keeper (`--deployment`) read.
 
-    ape run deploy --network ethereum:sepolia:https://RPC_URL --account deployer --uniswap-router 0x...
+    ape run deploy --network ethereum:sepolia:https://RPC_URL --account deployer --uniswap-router 0x... \
+        --uniswap-v3-router 0x... --uniswap-v3-quoter 0x...
     ape run deploy --network ethereum:local:foundry --account TEST::0 --mock-world     # after `make chain`
 
 Deploys the OracleRouter (governance: --governance, default the deployer; timelock --delay), the vault and policy
-blueprints, the VaultFactory, the VaultLens and the Uniswap V2 adapter. With --mock-world (local chains only) it
-first deploys mock tokens with Chainlink-style feeds and a real Uniswap V2 with pools at the oracle prices, and sets
-every feed. After each step it checks what it deployed; on a public network it asks before spending gas.
+blueprints, the VaultFactory, the VaultLens and the Uniswap V2 adapter (and the Uniswap V3 adapter, given a V3
+SwapRouter). With --mock-world (local chains only) it first deploys mock tokens with Chainlink-style feeds, a real
+Uniswap V2 with pools at the oracle prices and a real Uniswap V3 beside it (concentrated pools for the same pairs at
+the same prices), and sets every feed. After each step it checks what it deployed; on a public network it asks before spending gas.
 """
 
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
+from eth_utils import to_checksum_address
 
 from keeper.deployment import LOCAL_CHAIN_IDS, Deployment, deployment_path, save_deployment
 from scripts._chain import genesis_hash, refuse_throwaway_node, resolve_account, unlock
@@ -45,7 +48,7 @@ def deploy_factory(deployer):
 
 def deploy_protocol(
     deployer, network: str, *, governance: str | None = None, delay: int = DAY, uniswap_router: str | None = None,
-    mock_world: bool = False, liquidity=None,
+    mock_world: bool = False, liquidity=None, uniswap_v3_router: str | None = None, uniswap_v3_quoter: str | None = None,
 ) -> tuple[Deployment, Market | None]:  # fmt: skip
     """Everything `deploy` does, as a function (the demo and the tests call it); returns the deployment and the
     mock market when one was deployed."""
@@ -56,9 +59,10 @@ def deploy_protocol(
         check(governance == deployer.address, "--mock-world sets the feeds itself, so governance must be the deployer")
         market = deploy_market(
             deployer, deployer, liquidity or deployer, DEMO_ASSETS, hub_pairs(len(DEMO_ASSETS)), POOL_DEPTH_USD,
-            heartbeat=DAY, router_delay=delay,
+            heartbeat=DAY, router_delay=delay, with_v3=True,
         )  # fmt: skip
         router, uniswap_router = market.router, market.uniswap.router.address
+        uniswap_v3_router, uniswap_v3_quoter = market.uniswap_v3.router.address, market.uniswap_v3.quoter.address
         check(all(router.price(t) > 0 for t in market.tokens), "every mock token has a price")
     else:
         router = project.OracleRouter.deploy(governance, delay, ZERO_ADDRESS, 0, sender=deployer)
@@ -71,6 +75,20 @@ def deploy_protocol(
     if uniswap_router:
         check(len(chain.provider.get_code(uniswap_router)) > 0, f"no contract at --uniswap-router {uniswap_router}")
         adapters["uniswap_v2"] = project.UniswapV2Adapter.deploy(uniswap_router, sender=deployer).address
+    uniswap_v3 = {}
+    uniswap_v3_router = to_checksum_address(uniswap_v3_router) if uniswap_v3_router else None
+    uniswap_v3_quoter = to_checksum_address(uniswap_v3_quoter) if uniswap_v3_quoter else None
+    if uniswap_v3_router:
+        check(len(chain.provider.get_code(uniswap_v3_router)) > 0, f"no contract at --uniswap-v3-router {uniswap_v3_router}")
+        adapter_v3 = market.adapter_v3 if market else project.UniswapV3Adapter.deploy(uniswap_v3_router, sender=deployer)
+        check(adapter_v3.ROUTER() == uniswap_v3_router, "uniswap v3 adapter router")
+        adapters["uniswap_v3"] = adapter_v3.address
+        uniswap_v3["router"] = uniswap_v3_router
+    if uniswap_v3_quoter:
+        check(len(chain.provider.get_code(uniswap_v3_quoter)) > 0, f"no contract at --uniswap-v3-quoter {uniswap_v3_quoter}")
+        uniswap_v3["quoter"] = uniswap_v3_quoter
+    if market:
+        uniswap_v3 |= {"factory": market.uniswap_v3.factory.address, "positions": market.uniswap_v3.positions.address}
 
     deployment = Deployment(
         network=network, chain_id=chain.chain_id, deployer=deployer.address, oracle_router=router.address,
@@ -80,6 +98,7 @@ def deploy_protocol(
         feeds={t.symbol(): f.address for t, f in zip(market.tokens, market.feeds, strict=True)} if market else {},
         uniswap={"factory": market.uniswap.factory.address, "router": uniswap_router,
                  "weth": market.uniswap.weth.address} if market else {},
+        uniswap_v3=uniswap_v3,
         block=chain.blocks.head.number,
         genesis_hash=genesis_hash() if chain.chain_id in LOCAL_CHAIN_IDS else "",
     )  # fmt: skip
@@ -93,10 +112,12 @@ def deploy_protocol(
 @click.option("--delay", type=click.IntRange(DAY, 30 * DAY), default=DAY, show_default=True,
               help="Oracle router timelock, seconds (1-30 days).")  # fmt: skip
 @click.option("--uniswap-router", help="Uniswap V2 Router02 the adapter trades through (none: no adapter).")
-@click.option("--mock-world", is_flag=True, help="Local chains: also deploy mock tokens, feeds and Uniswap V2.")
+@click.option("--uniswap-v3-router", help="Uniswap V3 SwapRouter the V3 adapter trades through (none: no V3 adapter).")
+@click.option("--uniswap-v3-quoter", help="Uniswap V3 QuoterV2 the keeper prices V3 routes with (recorded only).")
+@click.option("--mock-world", is_flag=True, help="Local chains: also deploy mock tokens, feeds, Uniswap V2 and V3.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Deployment file (default deployments/<network>.json).")
 @click.option("--yes", is_flag=True, help="Do not ask before deploying to a public network.")
-def cli(network, account, governance, delay, uniswap_router, mock_world, out, yes):
+def cli(network, account, governance, delay, uniswap_router, uniswap_v3_router, uniswap_v3_quoter, mock_world, out, yes):
     """Deploy the oracle router, blueprints, factory, lens and adapter; write the deployment file."""
     refuse_throwaway_node()
     governance = resolve_account(governance) if governance else None
@@ -105,7 +126,7 @@ def cli(network, account, governance, delay, uniswap_router, mock_world, out, ye
     unlock(account)
     deployment, _ = deploy_protocol(
         account, network.choice, governance=governance, delay=delay, uniswap_router=uniswap_router,
-        mock_world=mock_world,
+        mock_world=mock_world, uniswap_v3_router=uniswap_v3_router, uniswap_v3_quoter=uniswap_v3_quoter,
     )  # fmt: skip
     path = Path(out) if out else deployment_path(network.choice)
     save_deployment(deployment, path)

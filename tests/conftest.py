@@ -10,6 +10,7 @@ pytest_plugins = [
     "fixtures.tokens",
     "fixtures.vaults",
     "fixtures.uniswap",
+    "fixtures.uniswap_v3",
     "fixtures.oracles",
     "fixtures.market",
     "fixtures.anvil",

@@ -27,6 +27,14 @@ USDC = 0
 
 def test_keeper_run__readme_command_on_the_mock_world__trades_uni_for_mkr_through_usdc(anvil, mock_world, tmp_path):
     deployment, market = mock_world
+    # The mock world has Uniswap V3 beside V2 (the keeper quotes both); its pools lag the oracle move below, so the
+    # trade still goes through V2, as the log line checked at the end says.
+    assert list(deployment.adapters) == ["uniswap_v2", "uniswap_v3"]
+    assert deployment.adapters["uniswap_v3"] == market.adapter_v3.address
+    assert deployment.uniswap_v3 == {"router": market.uniswap_v3.router.address, "quoter": market.uniswap_v3.quoter.address,
+                                     "factory": market.uniswap_v3.factory.address,
+                                     "positions": market.uniswap_v3.positions.address}  # fmt: skip
+    assert market.uniswap_v3.pool(market.tokens[USDC], market.tokens[UNI]).liquidity() > 0
     (tmp_path / "deployments").mkdir()
     save_deployment(deployment, tmp_path / "deployments" / "ethereum-local.json")
     roles = {"deployer": accounts.test_accounts[DEPLOYER].address, "dao": accounts.test_accounts[GOVERNANCE].address,

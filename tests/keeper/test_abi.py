@@ -126,3 +126,38 @@ def test_revert_reason__unknown_selector__first_32_bytes_of_data_in_hex():
 
 def test_revert_reason__short_unknown_data__all_of_it():
     assert revert_reason("0xdeadbeef") == "reverted with data 0xdeadbeef"
+
+
+# --- Uniswap V3: the packed path and QuoterV2 (an npm contract, not a project one) -----------------------------------
+
+
+def test_encode_v3_path__two_pools__tokens_and_big_endian_uint24_fees():
+    packed = abi.encode_v3_path((WETH, WBTC, USDC), 500)
+    assert packed == bytes.fromhex(WETH[2:] + "0001f4" + WBTC[2:] + "0001f4" + USDC[2:])
+
+
+def test_encode_v3_path__default_fee__the_0_3_percent_tier():
+    assert abi.encode_v3_path((WETH, USDC))[20:23] == (3_000).to_bytes(3, "big")
+
+
+def test_encode_v3_path__one_fee_per_pool__each_packed_in_order():
+    packed = abi.encode_v3_path((WETH, WBTC, USDC), (500, 10_000))
+    assert packed == bytes.fromhex(WETH[2:] + "0001f4" + WBTC[2:] + "002710" + USDC[2:])
+
+
+@pytest.mark.parametrize("path, fee, message", [
+    ((WETH,), 3_000, "at least two tokens"), ((WETH, USDC), 2**24, "uint24"),
+    ((WETH, WBTC, USDC), (500,), "needs 2 fees, not 1"),
+])  # fmt: skip
+def test_encode_v3_path__bad_input__raises(path, fee, message):
+    with pytest.raises(ValueError, match=message):
+        abi.encode_v3_path(path, fee)
+
+
+def test_quoter_v3_exact_input__npm_quoter_v2_abi__same_name_inputs_and_outputs():
+    from keeper.npm_artifacts import load_npm_hardhat_artifact
+
+    contract_type = load_npm_hardhat_artifact("@uniswap/v3-periphery", "QuoterV2", folder="lens").contract_type
+    fn = abi.QUOTER_V3_EXACT_INPUT
+    (method,) = [m for m in contract_type.methods if m.selector == fn.signature]
+    assert tuple(o.canonical_type for o in method.outputs) == fn.outputs

@@ -32,6 +32,7 @@ def address(n: int) -> str:
 
 
 LENS, ADAPTER, KEEPER = address(0x1E45), address(0xADA), address(0xCEE)
+ADAPTER_V3, QUOTER_V3 = address(0xADA3), address(0x0C03)
 STRANGER = address(0xBAD)
 USDC, WETH, WBTC, UNI, MKR = address(0x05DC), address(0x0E7), address(0x0B7C), address(0x0111), address(0x0222)
 ORACLE, OTHER_ORACLE = address(0x0AC1), address(0x0AC2)
@@ -100,6 +101,8 @@ class ScriptedNode:
         # The pools sit at the oracle's prices (arbitraged), so a rate of 10,000 bps is a fill at the oracle price.
         self.pool_prices = {token: price for v in vaults for token, price in v.prices.items()}
         self.quotes: dict[tuple[str, ...], int | None] = {}  # path -> output per input at the oracle rate, in bps
+        self.quotes_v3: dict[tuple[str, ...], int | None] = {}  # the same for Uniswap V3 (QuoterV2) ...
+        self.v3_tiers: dict[int, int] = {3_000: 0}  # ... in pools of these fee tiers, each paying this many bps more
         self.requests: list[tuple[str, list]] = []
         self.broadcast: list[str] = []
         self.round_trips = 0
@@ -164,6 +167,17 @@ class ScriptedNode:
                 return RpcError(method, 3, "execution reverted", None)
             value = amount * self.pool_prices[path[0]] // 10 ** DECIMALS[path[0]] * rate // 10_000
             return "0x" + encode(["uint256"], [value * 10 ** DECIMALS[path[-1]] // self.pool_prices[path[-1]]]).hex()
+        if call["to"] == QUOTER_V3 and selector == abi.QUOTER_V3_EXACT_INPUT.selector:
+            packed, amount = decode(["bytes", "uint256"], args)
+            path = tuple(to_checksum_address(packed[i : i + 20]) for i in range(0, len(packed), 23))
+            fees = {int.from_bytes(packed[i : i + 3], "big") for i in range(20, len(packed), 23)}
+            rate = self.quotes_v3.get(path, self.quotes_v3.get("*"))
+            if rate is None or len(fees) != 1 or next(iter(fees)) not in self.v3_tiers:
+                return RpcError(method, 3, "execution reverted", None)
+            rate += self.v3_tiers[next(iter(fees))]
+            value = amount * self.pool_prices[path[0]] // 10 ** DECIMALS[path[0]] * rate // 10_000
+            out = value * 10 ** DECIMALS[path[-1]] // self.pool_prices[path[-1]]
+            return "0x" + encode(list(abi.QUOTER_V3_EXACT_INPUT.outputs), [out, [], [], 90_000]).hex()
         if selector == abi.TOKEN_SYMBOL.selector:
             token = call["to"]
             symbol = SYMBOLS.get(token) or (self.vaults[token].symbol if token in self.vaults else None)
@@ -492,3 +506,147 @@ def test_cycle__node_fails__counted_in_cycles_failed(journal):
         keeper.cycle()
 
     assert keeper.metrics.value("keeper_cycles_failed_total") == 1
+
+
+# --- 6. two venues: Uniswap V2 and V3, quoted in one batch, the better one sent ---------------------------------------
+
+
+def make_v3_keeper(node: ScriptedNode, journal: Journal, **overrides) -> Keeper:
+    return make_keeper(node, journal, adapter_v3=ADAPTER_V3, quoter_v3=QUOTER_V3, **overrides)
+
+
+def sent_call(order) -> tuple:
+    """The `rebalance` arguments of an order: (sell, buy, amount_in, min_out, adapter, data)."""
+    return decode(list(abi.VAULT_REBALANCE.inputs), bytes.fromhex(order.calldata[10:]))
+
+
+def quoter_requests(node: ScriptedNode) -> int:
+    return sum(1 for m, p in node.requests if m == "eth_call" and p[0]["to"] == QUOTER_V3)
+
+
+def test_cycle__v3_pays_more__sent_through_the_v3_adapter_with_a_packed_path(journal):
+    vault = honest()
+    vault.adapters = (ADAPTER, ADAPTER_V3)
+    node = ScriptedNode([vault])
+    node.quotes["*"], node.quotes_v3["*"] = 9_970, 9_985
+
+    (order,) = make_v3_keeper(node, journal).cycle().orders
+
+    *_, adapter, data = sent_call(order)
+    assert to_checksum_address(adapter) == ADAPTER_V3
+    assert data == abi.encode_v3_path((WETH, USDC), 3_000)
+    assert " via WETH -> USDC on Uniswap V3 (0.3 %), " in order.description
+    assert sent_vaults(node) == [vault.address]
+
+
+def test_cycle__v3_pool_of_another_tier_pays_more__sent_with_that_tier_in_the_path(journal):
+    vault = honest()
+    vault.adapters = (ADAPTER, ADAPTER_V3)
+    node = ScriptedNode([vault])
+    node.quotes["*"], node.quotes_v3["*"] = 9_970, 9_970
+    node.v3_tiers = {500: 25, 3_000: 0, 10_000: -70}  # the 0.05 % pool pays 25 bps more than the 0.3 % one
+
+    (order,) = make_v3_keeper(node, journal).cycle().orders
+
+    *_, adapter, data = sent_call(order)
+    assert to_checksum_address(adapter) == ADAPTER_V3
+    assert data == abi.encode_v3_path((WETH, USDC), 500)
+    assert " via WETH -> USDC on Uniswap V3 (0.05 %), " in order.description
+
+
+def test_cycle__v2_pays_more__sent_through_the_v2_adapter_with_an_abi_path(journal):
+    vault = honest()
+    vault.adapters = (ADAPTER, ADAPTER_V3)
+    node = ScriptedNode([vault])
+    node.quotes["*"], node.quotes_v3["*"] = 9_985, 9_970
+
+    (order,) = make_v3_keeper(node, journal).cycle().orders
+
+    *_, adapter, data = sent_call(order)
+    assert to_checksum_address(adapter) == ADAPTER
+    assert data == abi.encode_path((WETH, USDC))
+    assert "Uniswap V3" not in order.description
+
+
+def test_cycle__v3_quoted__same_round_trips_as_v2_alone():
+    """Both venues go in the one quote batch (the quotes need the planned amounts, so they cannot ride in the state
+    batch), and the V3 adapter's `access` rides in the state batch: V3 costs no round trip."""
+    trips = []
+    for make in (make_keeper, make_v3_keeper):
+        vault = honest()
+        vault.adapters = (ADAPTER, ADAPTER_V3)
+        node = ScriptedNode([vault])
+        node.quotes["*"], node.quotes_v3["*"] = 9_970, 9_985
+        fresh = Journal(":memory:")
+        report = make(node, fresh).cycle()
+        fresh.close()
+        assert report.orders
+        trips.append(report.round_trips)
+    assert trips[0] == trips[1]
+
+
+def test_cycle__policy_allows_only_v2__v3_never_quoted_and_v2_sent(journal):
+    vault = honest()  # adapters: (ADAPTER,)
+    node = ScriptedNode([vault])
+    node.quotes["*"], node.quotes_v3["*"] = 9_970, 9_990
+
+    (order,) = make_v3_keeper(node, journal).cycle().orders
+
+    assert to_checksum_address(sent_call(order)[4]) == ADAPTER
+    assert quoter_requests(node) == 0
+
+
+def test_cycle__policy_allows_only_v3__served_and_sent_through_v3(journal):
+    vault = honest()
+    vault.adapters = (ADAPTER_V3,)
+    node = ScriptedNode([vault])
+    node.quotes["*"], node.quotes_v3["*"] = 9_990, 9_970  # V2 would pay more, but the vault does not allow it
+
+    report = make_v3_keeper(node, journal).cycle()
+
+    (order,) = report.orders
+    assert to_checksum_address(sent_call(order)[4]) == ADAPTER_V3
+    assert not any(m == "eth_call" and p[0]["to"] == ADAPTER for m, p in node.requests)
+
+
+def test_cycle__policy_allows_neither_adapter__not_served_naming_both(journal):
+    vault = honest()
+    vault.adapters = ()
+    node = ScriptedNode([vault])
+
+    report = make_v3_keeper(node, journal).cycle()
+
+    assert report.skipped[vault.address] == (
+        f"not served: the vault's policy does not allow adapter {ADAPTER} nor Uniswap V3 adapter {ADAPTER_V3}"
+    )
+
+
+def test_cycle__v3_below_min_out_and_v2_without_pool__skipped_naming_the_v3_quote(journal):
+    vault = honest()
+    vault.adapters = (ADAPTER, ADAPTER_V3)
+    node = ScriptedNode([vault])
+    node.quotes_v3["*"] = 9_800
+
+    report = make_v3_keeper(node, journal, slippage=50).cycle()
+
+    reason = report.skipped[vault.address]
+    assert reason.startswith("best quote ") and "(Uniswap V3, 0.3 %) is below min_out" in reason
+    assert node.broadcast == []
+
+
+def test_quote_plans__watching__both_venues_quoted_per_planned_trade_in_one_round_trip(journal):
+    vault = honest()
+    vault.adapters = (ADAPTER, ADAPTER_V3)
+    node = ScriptedNode([vault])
+    node.quotes["*"], node.quotes_v3["*"] = 9_970, 9_985
+    keeper = make_v3_keeper(node, journal)
+    keeper.executor = None  # `keeper plan`: no signer
+    report = keeper.cycle()
+    trips = node.round_trips
+
+    quotes = keeper.quote_plans(report)
+
+    assert node.round_trips - trips <= 2  # the quotes, and the hops' symbols the first time
+    (per_trade,) = quotes[vault.address][:1]
+    assert {q.venue for q in per_trade} == {"v2", "v3"}
+    assert len(quotes[vault.address]) == len(report.plans[vault.address].trades)

@@ -22,9 +22,10 @@ ADDRESS = "0x" + "0B" * 20
 
 def deployment(**fields) -> Deployment:
     """A deployment file's content with every address the same placeholder, and `fields` on top."""
+    fields = {"adapters": {"uniswap_v2": ADDRESS}, **fields}
     return Deployment(
         network="ethereum:local", chain_id=31337, deployer=ADDRESS, oracle_router=ADDRESS, vault_blueprint=ADDRESS,
-        policy_blueprint=ADDRESS, factory=ADDRESS, lens=ADDRESS, adapters={"uniswap_v2": ADDRESS}, **fields,
+        policy_blueprint=ADDRESS, factory=ADDRESS, lens=ADDRESS, **fields,
     )  # fmt: skip
 
 
@@ -213,3 +214,44 @@ def test_planner_config__no_route_via__none():
 def test_planner_config__slippage_out_of_range__planner_config_error():
     with pytest.raises(PlannerConfigError, match=r"^planner config: slippage must be 0 to 9999 bps$"):
         load_settings(slippage=10_000).planner_config()
+
+
+# --- Uniswap V3 from the deployment file ---------------------------------------------------------------------------
+
+V2_ADAPTER, V3_ADAPTER, V3_QUOTER = "0x" + "A2" * 20, "0x" + "A3" * 20, "0x" + "C3" * 20
+
+
+def test_load_settings__deployment_with_v3_adapter_and_quoter__both_venues_set(tmp_path):
+    path = tmp_path / "local.json"
+    save_deployment(
+        deployment(adapters={"uniswap_v3": V3_ADAPTER, "uniswap_v2": V2_ADAPTER}, uniswap_v3={"quoter": V3_QUOTER}),
+        path,
+    )
+
+    settings = load_settings(deployment=str(path))
+
+    assert (settings.adapter, settings.adapter_v3, settings.quoter_v3) == (
+        checksum(V2_ADAPTER, "a"), checksum(V3_ADAPTER, "a"), checksum(V3_QUOTER, "a"))  # fmt: skip
+
+
+def test_load_settings__deployment_with_v3_adapter_but_no_quoter__v2_only(tmp_path):
+    path = tmp_path / "local.json"
+    save_deployment(deployment(adapters={"uniswap_v2": V2_ADAPTER, "uniswap_v3": V3_ADAPTER}), path)
+
+    settings = load_settings(deployment=str(path))
+
+    assert (settings.adapter, settings.adapter_v3, settings.quoter_v3) == (checksum(V2_ADAPTER, "a"), "", "")
+
+
+def test_load_settings__v3_options_given__override_the_deployment(tmp_path):
+    path = tmp_path / "local.json"
+    save_deployment(deployment(adapters={"uniswap_v3": ADDRESS}, uniswap_v3={"quoter": ADDRESS}), path)
+
+    settings = load_settings(deployment=str(path), adapter_v3=V3_ADAPTER, quoter_v3=V3_QUOTER)
+
+    assert (settings.adapter_v3, settings.quoter_v3) == (checksum(V3_ADAPTER, "a"), checksum(V3_QUOTER, "a"))
+
+
+def test_load_settings__v3_quoter_not_an_address__names_the_setting():
+    with pytest.raises(ConfigError, match="quoter-v3"):
+        load_settings(quoter_v3=NOT_AN_ADDRESS)

@@ -80,6 +80,31 @@ def test_deploy__with_uniswap_router__writes_a_deployment_the_keeper_can_read(tm
     assert f"wrote {out}" in result.output
 
 
+def test_deploy__with_uniswap_v3_router_and_quoter__records_them_and_deploys_the_v3_adapter(tmp_path, uniswap_v3):
+    out = tmp_path / "deployments" / "local.json"
+
+    result = run(deploy, "--account", "TEST::0", "--uniswap-v3-router", uniswap_v3.router.address,
+                 "--uniswap-v3-quoter", uniswap_v3.quoter.address, "--out", str(out))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    deployment = load_deployment(out)
+    assert deployment.uniswap_v3 == {"router": uniswap_v3.router.address, "quoter": uniswap_v3.quoter.address}
+    adapter = deploy.project.UniswapV3Adapter.at(deployment.adapters["uniswap_v3"])
+    assert adapter.ROUTER() == uniswap_v3.router.address
+    assert f"adapter uniswap_v3 {adapter.address}" in result.output
+
+
+def test_deploy__v3_router_address_without_code__fails_and_writes_nothing(tmp_path):
+    out = tmp_path / "local.json"
+
+    result = CliRunner().invoke(deploy.cli, ["--account", "TEST::0", "--uniswap-v3-router", "0x" + "13" * 20,
+                                             "--out", str(out), *NETWORK])  # fmt: skip
+
+    assert result.exit_code == 1
+    assert "no contract at --uniswap-v3-router 0x1313131313131313131313131313131313131313" in result.output
+    assert not out.exists()
+
+
 def test_deploy__router_address_without_code__fails_and_writes_nothing(tmp_path):
     out = tmp_path / "local.json"
 
