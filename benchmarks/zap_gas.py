@@ -267,9 +267,14 @@ def run() -> None:
                  + result.parts["in-kind mint (by hand's, as the zap calls it)"])  # fmt: skip
     print(f"  {'base + 10 adapter legs + oracle + in-kind mint':46} {accounted:>10,}")
     print(f"  {'rest: pulls, approvals, checks, refunds (cap)':46} {result.zap_mint - accounted:>10,}")
-    floor = 21_000 + n * result.parts["the same leg through the router directly"] + result.parts[
-        "in-kind mint (by hand's, as the zap calls it)"]
-    print(f"  {'floor: base + 10 router swaps + in-kind mint':46} {floor:>10,}  {ratio(floor, hand_total):.2f}x by hand")
+    floor = (
+        21_000
+        + n * result.parts["the same leg through the router directly"]
+        + result.parts["in-kind mint (by hand's, as the zap calls it)"]
+    )
+    print(
+        f"  {'floor: base + 10 router swaps + in-kind mint':46} {floor:>10,}  {ratio(floor, hand_total):.2f}x by hand"
+    )
     print()
     print(f"elapsed {time.perf_counter() - started:.1f}s (eth-tester / py-evm); goal ratio <= {GOAL_RATIO}")
     print(summary_line(result))

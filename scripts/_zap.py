@@ -169,3 +169,39 @@ def legs(routes: Sequence[Route], redeem: bool = False) -> list[tuple[str, bytes
 def spent(routes: Sequence[Route]) -> int:
     """What `mint` will pull of the input: every leg's `amount_in` (a direct leg's is what the vault owes)."""
     return sum(r.amount_in for r in routes)
+
+
+# --- the node side: what the mint/redeem scripts and the demo show before they send ---------------------------------
+
+
+def venue_for(deployment) -> Venue:
+    """The deployment's Uniswap V2 (factory, router) and V2 adapter; USDC and WETH, when listed, as 2-hop hubs."""
+    if not deployment.index_zap:
+        raise ZapError("this deployment has no index_zap: deploy it (ape run deploy ... --weth ADDRESS)")
+    adapter = deployment.adapters.get("uniswap_v2")
+    factory = deployment.uniswap.get("factory")
+    if not adapter or not factory:
+        raise ZapError("the zap's routes need the deployment's uniswap.factory and adapters.uniswap_v2")
+    from keeper.npm_artifacts import load_npm_artifact
+
+    router = load_npm_artifact("@uniswap/v2-periphery", "UniswapV2Router02").at(deployment.uniswap["router"])
+    hubs = tuple(deployment.tokens[s] for s in ("USDC", "WETH") if s in deployment.tokens)
+    return Venue(load_npm_artifact("@uniswap/v2-core", "UniswapV2Factory").at(factory), router, adapter, hubs)
+
+
+def route_table(routes: Sequence[Route], symbol_of: Callable[[str], str], show: Callable[[int, str], str],
+                worth: Callable[[str, int], int], redeem: bool) -> list[str]:  # fmt: skip
+    """One line per leg: the component, its route, what the leg sells and buys, and the oracle value of the
+    component amount (what the vault pulls on a mint, what it pays on a redeem)."""
+    lines = [f"{'component':10} {'route':28} {'sells':>24} {'buys':>24} {'oracle value':>14}"]
+    for r in routes:
+        route = "unswapped" if r.direct else " -> ".join(symbol_of(t) for t in r.path)
+        if r.direct and r.amount_in == 0 and redeem:
+            route = "skipped (forfeited)"
+        sold_token, bought_token = (r.component, r.path[-1]) if redeem else (r.path[0], r.component)
+        component_amount = r.amount_in if redeem else r.amount_out
+        lines.append(
+            f"{symbol_of(r.component):10} {route:28} {show(r.amount_in, sold_token):>24} "
+            f"{show(r.amount_out, bought_token):>24} {'$' + format(worth(r.component, component_amount) / 10**18, ',.2f'):>14}"
+        )
+    return lines

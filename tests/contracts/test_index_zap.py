@@ -12,7 +12,6 @@ from eth_account import Account
 from scripts import _zap
 from scripts._zap import ZERO_ADDRESS, Venue
 
-
 ONE = 10**18
 BPS = 10_000
 SLIPPAGE = 200  # 2 %: a pool fee, the legs' 0.3 % buffer and small price impact
@@ -180,7 +179,7 @@ def balances(account, tokens):
 
 
 def test_mint__usdc_input__mints_exact_shares_and_refunds_leftovers(zap, basket, market, venue, alice, funded):
-    usdc, weth, wbtc = market.tokens
+    usdc, _weth, _wbtc = market.tokens
     routes = mint_routes(basket, usdc, ONE, venue)
     before = balances(alice, market.tokens)
     tx = zap.mint(basket, ONE, usdc, _zap.spent(routes), _zap.legs(routes), SLIPPAGE, alice, sender=alice)
@@ -196,7 +195,11 @@ def test_mint__usdc_input__mints_exact_shares_and_refunds_leftovers(zap, basket,
     assert [t.balanceOf(basket) for t in market.tokens] == list(basket.preview_redeem(ONE))
     event = tx.events.filter(zap.ZapMinted)[0]
     assert (event.vault, event.sender, event.receiver, event.spent, event.shares) == (
-        basket.address, alice.address, alice.address, spent, ONE
+        basket.address,
+        alice.address,
+        alice.address,
+        spent,
+        ONE,
     )
     assert_holds_nothing(zap, market.tokens, [basket, market.adapter])
 
@@ -230,7 +233,7 @@ def test_mint__receiver_is_another_account__shares_go_there_refunds_to_caller(
 
 
 def test_mint__sandwiched_leg__reverts_whole_call(zap, basket, market, venue, alice, funded):
-    usdc, weth, wbtc = market.tokens
+    usdc, _weth, wbtc = market.tokens
     routes = mint_routes(basket, usdc, 10 * ONE, venue)
     # An attacker front-runs the WBTC leg: after this the leg's USDC buys less WBTC than the vault will pull.
     market.swap(usdc, wbtc, 50_000 * 10**6)
@@ -241,7 +244,7 @@ def test_mint__sandwiched_leg__reverts_whole_call(zap, basket, market, venue, al
 
 
 def test_mint__pool_off_oracle__leg_slippage_reverts(zap, basket, market, venue, alice, funded):
-    usdc, weth, wbtc = market.tokens
+    usdc, _weth, wbtc = market.tokens
     # WBTC in its USDC pool costs ~4 % above the oracle; a fresh quote buys exactly, but overpays by the oracle.
     market.swap(usdc, wbtc, 200_000 * 10**6)
     routes = mint_routes(basket, usdc, ONE, venue)
@@ -250,7 +253,7 @@ def test_mint__pool_off_oracle__leg_slippage_reverts(zap, basket, market, venue,
 
 
 def test_mint__pool_off_oracle_within_bound__mints(zap, basket, market, venue, alice, funded):
-    usdc, weth, wbtc = market.tokens
+    usdc, _weth, wbtc = market.tokens
     market.swap(usdc, wbtc, 200_000 * 10**6)
     routes = mint_routes(basket, usdc, ONE, venue)
     zap.mint(basket, ONE, usdc, _zap.spent(routes), _zap.legs(routes), 1_000, alice, sender=alice)
@@ -307,7 +310,7 @@ def test_mint__direct_leg_with_adapter__reverts(zap, basket, market, venue, alic
 
 
 def test_mint__leg_path_ends_elsewhere__reverts(zap, no_usdc, market, venue, alice, funded):
-    usdc, weth, wbtc = market.tokens
+    usdc, weth, _wbtc = market.tokens
     routes = mint_routes(no_usdc, usdc, ONE, venue)
     legs = _zap.legs(routes)
     legs[1] = (legs[1][0], _zap.v2_data([usdc.address, weth.address]), legs[1][2])  # the WBTC leg buys WETH
@@ -488,7 +491,7 @@ def test_mint_exact_in__legs_do_not_add_up__reverts(zap, basket, market, venue, 
 
 
 def test_mint_exact_in__sandwiched_leg__leg_slippage_reverts(zap, basket, market, venue, alice, funded):
-    usdc, weth, wbtc = market.tokens
+    usdc, weth, _wbtc = market.tokens
     amount = 50_000 * 10**6
     routes = _zap.plan_mint_exact_in(basket, usdc.address, amount, venue)
     market.swap(usdc, weth, 300_000 * 10**6)  # the WETH leg now buys ~6 % less than the oracle says it should
@@ -545,7 +548,7 @@ def test_redeem__min_out_above_result__reverts(zap, basket, market, venue, holde
 
 
 def test_redeem__skip__forfeits_component_without_swapping_it(zap, basket, market, venue, holder):
-    usdc, weth, wbtc = market.tokens
+    usdc, _weth, wbtc = market.tokens
     routes = redeem_routes(basket, usdc, ONE, venue, skip=[wbtc.address])
     wbtc_before = wbtc.balanceOf(holder)
     tx = zap.redeem(basket, ONE, usdc, 0, _zap.legs(routes, redeem=True), [wbtc], SLIPPAGE, holder, sender=holder)
@@ -557,7 +560,7 @@ def test_redeem__skip__forfeits_component_without_swapping_it(zap, basket, marke
 
 
 def test_redeem__sandwiched_leg__leg_slippage_reverts(zap, basket, market, venue, holder):
-    usdc, weth, wbtc = market.tokens
+    usdc, _weth, wbtc = market.tokens
     routes = redeem_routes(basket, usdc, 5 * ONE, venue)
     market.swap(wbtc, usdc, 10 * 10**8)  # WBTC dumped into its USDC pool: ~10 % below the oracle
     before = basket.balanceOf(holder)
@@ -618,7 +621,7 @@ def test_attack__spend_another_wallets_allowance__takes_nothing(zap, basket, mar
 def test_attack__drain_the_zap__there_is_nothing_to_take(zap, basket, market, venue, alice, bob, funded):
     """After real zaps the zap holds 0 of every token and 0 allowance: the most any caller can take from it, by any
     call, is 0. A stray donation is swept to the next caller through that component, never stuck."""
-    usdc, weth, wbtc = market.tokens
+    usdc, weth, _wbtc = market.tokens
     routes = mint_routes(basket, usdc, ONE, venue)
     zap.mint(basket, ONE, usdc, _zap.spent(routes), _zap.legs(routes), SLIPPAGE, alice, sender=alice)
     assert_holds_nothing(zap, market.tokens, [basket, market.adapter])

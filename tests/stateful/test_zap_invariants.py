@@ -10,13 +10,13 @@ position."""
 
 import ape
 from ape import accounts, chain, project
+from fixtures.oracles import DELAY
+from fixtures.uniswap import deploy_uniswap
+from fixtures.vaults import Rebalancing
 from hypothesis import note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from fixtures.oracles import DELAY
-from fixtures.uniswap import deploy_uniswap
-from fixtures.vaults import Rebalancing
 from scripts import _world as world
 from scripts import _zap
 
@@ -220,7 +220,9 @@ class ZapInvariants(RuleBasedStateMachine):
     def rule_move_pool(self, pair, dollars):
         """A sandwich's front-run or plain drift: sell $dollars of one market token into another's pool."""
         i, j = pair
-        self.m.market.swap(self.m.market.tokens[i], self.m.market.tokens[j], dollars * 10 ** DECIMALS[i] // USD_PRICE[i])
+        self.m.market.swap(
+            self.m.market.tokens[i], self.m.market.tokens[j], dollars * 10 ** DECIMALS[i] // USD_PRICE[i]
+        )
 
     @rule(user=st.integers(0, 2))
     def rule_fee_on_transfer_input(self, user):
