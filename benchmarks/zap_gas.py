@@ -72,6 +72,7 @@ class Result:
     zap_redeem: int
     redeem_approve: int
     zap_mint_exact_buffer0: int
+    by_hand_exit: int  # the same position back to USDC by hand: redeem, then approve and swap each component
     parts: dict[str, int]  # where the zap's gas goes: each part measured as its own call (21,000 base removed)
 
 
@@ -160,6 +161,19 @@ def by_hand(wallet, usdc, tokens, uniswap, vault) -> dict[str, int]:
     return gas
 
 
+def by_hand_exit(wallet, usdc, tokens, uniswap, vault) -> int:
+    """10 shares back to USDC by hand, from a wallet that minted them by hand: the in-kind redeem, then for each
+    component an approval of the router and a swap to USDC (21 transactions)."""
+    by_hand(wallet, usdc, tokens, uniswap, vault)
+    paid = vault.preview_redeem(SHARES)
+    gas = check(vault.redeem(SHARES, wallet, [], sender=wallet))
+    for token, amount in zip(tokens, paid):
+        gas += check(token.approve(uniswap, amount, sender=wallet))
+        gas += check(uniswap.swapExactTokensForTokens(amount, 0, [token.address, usdc.address], wallet, NO_DEADLINE,
+                                                      sender=wallet))  # fmt: skip
+    return gas
+
+
 def sign_permit(token, owner, spender, value: int, deadline: int):
     domain = {"name": token.name(), "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address}
     message = {"owner": owner.address, "spender": spender.address, "value": value, "nonce": token.nonces(owner),
@@ -235,7 +249,8 @@ def measure() -> Result:
             SHARES) - 2 * base,
         "in-kind mint (by hand's, as the zap calls it)": hand["in-kind mint"] - base,
     }  # fmt: skip
-    return Result(hand, permit_mint, approve, mint, redeem, redeem_approve, exact_mint, parts)
+    exit_gas = by_hand_exit(wallet, usdc, tokens, uniswap, vault)
+    return Result(hand, permit_mint, approve, mint, redeem, redeem_approve, exact_mint, exit_gas, parts)
 
 
 def run() -> None:
@@ -253,10 +268,11 @@ def run() -> None:
         ("mint_with_permit (1 transaction)", result.zap_permit),
         ("approve USDC to zap + mint", result.zap_approve + result.zap_mint),
         ("mint, legs quoted exactly (no refunds)", result.zap_mint_exact_buffer0),
-        ("redeem to USDC (+ approve shares)", result.zap_redeem),
     ]
     for label, gas in rows:
         print(f"  {label:40} {gas:>10,}  {ratio(gas, hand_total):.2f}x by hand")
+    print(f"  {'redeem to USDC':40} {result.zap_redeem:>10,}  {ratio(result.zap_redeem, result.by_hand_exit):.2f}x "
+          f"the by-hand exit ({result.by_hand_exit:,}: redeem, 10 approvals, 10 swaps)")  # fmt: skip
     print(f"  {'(approve of the shares for redeem)':40} {result.redeem_approve:>10,}")
     print("where the zap's mint gas goes (each part measured alone, 21,000 base removed)")
     for label, gas in result.parts.items():

@@ -223,7 +223,10 @@ def mint_with_permit(
     """
     assert shares != 0, "index_zap: zero shares"
     assert max_in != 0, "index_zap: zero max_in"
-    ok: bool = raw_call(
+    # The permit's own success is not trusted either way: a front-run makes it revert though the allowance is there,
+    # and a token with a catch-all fallback (WETH9) "succeeds" without setting one: `permitted` is not relied on, the
+    # allowance decides.
+    permitted: bool = raw_call(
         token_in,
         abi_encode(
             msg.sender, self, max_in, deadline, v, r, s,
@@ -231,8 +234,7 @@ def mint_with_permit(
         ),
         revert_on_failure=False,
     )  # fmt: skip
-    if not ok:
-        assert staticcall IERC20(token_in).allowance(msg.sender, self) >= max_in, "index_zap: permit failed"
+    assert staticcall IERC20(token_in).allowance(msg.sender, self) >= max_in, "index_zap: permit failed"
     return self._mint_shares(IZapVault(vault), shares, token_in, max_in, legs, max_slippage, receiver, 0)
 
 

@@ -193,7 +193,7 @@ def route_table(routes: Sequence[Route], symbol_of: Callable[[str], str], show: 
                 worth: Callable[[str, int], int], redeem: bool) -> list[str]:  # fmt: skip
     """One line per leg: the component, its route, what the leg sells and buys, and the oracle value of the
     component amount (what the vault pulls on a mint, what it pays on a redeem)."""
-    lines = [f"{'component':10} {'route':28} {'sells':>24} {'buys':>24} {'oracle value':>14}"]
+    lines = [f"{'component':10} {'route':22} {'sells':>30} {'buys':>30} {'oracle value':>14}"]
     for r in routes:
         route = "unswapped" if r.direct else " -> ".join(symbol_of(t) for t in r.path)
         if r.direct and r.amount_in == 0 and redeem:
@@ -201,7 +201,7 @@ def route_table(routes: Sequence[Route], symbol_of: Callable[[str], str], show: 
         sold_token, bought_token = (r.component, r.path[-1]) if redeem else (r.path[0], r.component)
         component_amount = r.amount_in if redeem else r.amount_out
         lines.append(
-            f"{symbol_of(r.component):10} {route:28} {show(r.amount_in, sold_token):>24} "
-            f"{show(r.amount_out, bought_token):>24} {'$' + format(worth(r.component, component_amount) / 10**18, ',.2f'):>14}"
+            f"{symbol_of(r.component):10} {route:22} {show(r.amount_in, sold_token):>30} "
+            f"{show(r.amount_out, bought_token):>30} {'$' + format(worth(r.component, component_amount) / 10**18, ',.2f'):>14}"
         )
     return lines

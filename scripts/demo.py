@@ -194,11 +194,11 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
     """The whole story; tables go to stdout, the deployment file and the chart to `out`."""
     # Imported here, not at the top: `ape run` executes every script module to list its commands, and a script module
     # already imported by another one (demo) would be executed a second time, with a RuntimeWarning from runpy.
+    from scripts._demo_zap import zap_round_trip
     from scripts.create_index import create_index
     from scripts.deploy import deploy_protocol
     from scripts.mint import mint
     from scripts.redeem import redeem
-    from scripts._demo_zap import zap_round_trip
 
     a = accounts.test_accounts
     deployer, alice = a[DEPLOYER], a[ALICE]

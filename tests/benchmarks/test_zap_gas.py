@@ -7,7 +7,7 @@ from benchmarks.zap_gas import BenchmarkError, Result, ratio, summary_line
 
 def result(permit: int = 1_200_000, redeem: int = 900_000) -> Result:
     by_hand = {"approve": 46_000, "swaps": 1_500_000, "approvals": 460_000, "mint": 414_000}
-    return Result(by_hand, permit, 46_000, permit, redeem, 46_000, permit - 60_000, {})
+    return Result(by_hand, permit, 46_000, permit, redeem, 46_000, permit - 60_000, 2_000_000, {})
 
 
 def test_summary_line__the_issue_format__with_the_permit_mint_and_the_by_hand_sum():

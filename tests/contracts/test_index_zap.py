@@ -631,3 +631,15 @@ def test_attack__drain_the_zap__there_is_nothing_to_take(zap, basket, market, ve
     zap.mint(basket, ONE, usdc, _zap.spent(routes), _zap.legs(routes), SLIPPAGE, bob, sender=bob)
     assert weth.balanceOf(bob) - before >= 10**15
     assert_holds_nothing(zap, market.tokens, [basket, market.adapter])
+
+
+def test_mint_with_permit__token_whose_fallback_swallows_permit__reverts(zap, chain, eth_vault, extra, venue, bob):
+    """WETH9 has no `permit` but a payable fallback: the permit call "succeeds" and sets nothing. The zap goes by the
+    allowance, so it refuses with its own reason instead of failing later inside the pull."""
+    weth9 = extra["weth9"]
+    weth9.deposit(value=10 * ONE, sender=bob)
+    routes = mint_routes(eth_vault, weth9, ONE, venue)
+    max_in = _zap.spent(routes)
+    with ape.reverts("index_zap: permit failed"):
+        zap.mint_with_permit(eth_vault, ONE, weth9, max_in, _zap.legs(routes), SLIPPAGE, bob, 2**64, 27, b"\x01" * 32,
+                             b"\x01" * 32, sender=bob)  # fmt: skip

@@ -10,7 +10,8 @@ from fixtures.anvil import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("== 1. deploy", "== 2. create two indices", "== 3.", "== 4. every trade", "== 5. holdings",
-            "== 6. alice redeems", "== chart:")  # fmt: skip
+            "== 6. alice redeems", "== 7. a wallet holding only USDC mints and redeems through the zap",
+            "in one zap transaction", "== chart:")  # fmt: skip
 
 
 def test_demo__two_weeks__exits_0_with_every_section_and_the_chart():

@@ -63,6 +63,10 @@ EXPECT = {
     "ape run deploy --network ethereum:local:foundry": ["wrote deployments/ethereum-local.json", "tokens  USDC"],
     "ape run create_index examples/defi.yaml": ["DPL.policy"],
     "ape run faucet": ["minted 40 UNI"],
+    "ape run redeem --network ethereum:local:foundry --account TEST::4 --vault DPL --amount 0.5 --to USDC": [
+        "UNI -> USDC", "oracle prices", "redeemed 0.5 DPL for"],
+    "ape run mint   --network ethereum:local:foundry --account TEST::4 --vault DPL --amount 0.4 --with USDC": [
+        "USDC -> UNI", "slippage", "minted 0.4 DPL through the zap"],
     "ape run mint": ["minted 1.5 DPL"],
     "ape run redeem": ["redeemed 1 DPL"],
     "ape run governance propose": ["queued set_fees: id 0x76ad502cdca22c710cc9e978607988f63a32496f20994cdaa1f1d207085fed74"],
