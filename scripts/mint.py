@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 from ape import project
 from ape.cli import ConnectedProviderCommand, account_option
+from ape.exceptions import ContractLogicError
 
 from scripts import _zap
 from scripts._chain import call, connect, transact
@@ -102,10 +103,14 @@ def zap_mint(account, vault, deployment, shares: int, pay_with: str, max_in_text
     def worth(address: str, amount: int) -> int:
         return oracle.values([address], [amount])[0]
 
-    for line in _zap.route_table(routes, symbol_of, show_amount, worth, redeem=False):
+    try:
+        table = _zap.route_table(routes, symbol_of, show_amount, worth, redeem=False)
+        paid_value = worth(token_address, amount_in)
+        got_value = sum(worth(r.component, r.amount_out) for r in routes)
+    except ContractLogicError as error:  # the vault's oracle has no (fresh) price for the input or a component
+        raise WalletError(f"the vault's oracle cannot value this zap: {error.message}") from None
+    for line in table:
         echo(line)
-    paid_value = worth(token_address, amount_in)
-    got_value = sum(worth(r.component, r.amount_out) for r in routes)
     echo(f"spend {show(amount_in, token)}{' (as ETH)' if eth else ''} worth ${paid_value / 10**18:,.2f} for components "
          f"worth ${got_value / 10**18:,.2f} at oracle prices: slippage {_zap.slippage_bps(paid_value, got_value) / 100:.2f} % "
          f"(the zap refuses above {max_slippage / 100:.2f} %; leftovers come back to the wallet)")  # fmt: skip

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 from ape import project
 from ape.cli import ConnectedProviderCommand, account_option
+from ape.exceptions import ContractLogicError
 
 from scripts import _zap
 from scripts._chain import call, connect
@@ -81,12 +82,16 @@ def zap_redeem(account, vault, deployment, amount: int, to: str, min_out: int, s
     def worth(address: str, value: int) -> int:
         return oracle.values([address], [value])[0]
 
-    for line in _zap.route_table(routes, lambda a: project.MockERC20.at(a).symbol(),
-                                 lambda v, a: show(v, project.MockERC20.at(a)), worth, redeem=True):  # fmt: skip
-        echo(line)
     quoted = sum(r.amount_out for r in routes)
-    paid_value = sum(worth(r.component, r.amount_in) for r in routes)
-    got_value = worth(token_address, quoted)
+    try:
+        table = _zap.route_table(routes, lambda a: project.MockERC20.at(a).symbol(),
+                                 lambda v, a: show(v, project.MockERC20.at(a)), worth, redeem=True)  # fmt: skip
+        paid_value = sum(worth(r.component, r.amount_in) for r in routes)
+        got_value = worth(token_address, quoted)
+    except ContractLogicError as error:  # the vault's oracle has no (fresh) price for the output or a component
+        raise WalletError(f"the vault's oracle cannot value this zap: {error.message}") from None
+    for line in table:
+        echo(line)
     echo(f"receive about {show(quoted, token)} worth ${got_value / 10**18:,.2f} for components worth "
          f"${paid_value / 10**18:,.2f} at oracle prices: slippage {_zap.slippage_bps(paid_value, got_value) / 100:.2f} % "
          f"(the zap refuses a leg above {max_slippage / 100:.2f} %); --min-out {show(min_out, token)}")  # fmt: skip

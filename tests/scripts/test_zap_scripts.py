@@ -179,3 +179,16 @@ def test_buffers_and_slippage__round_against_the_wallet():
     assert _zap.with_buffer(10_000, 30) == 10_030 and _zap.with_buffer(1, 30) == 2
     assert _zap.less_buffer(10_000, 30) == 9_970 and _zap.less_buffer(1, 30) == 0
     assert _zap.slippage_bps(1_010, 1_000) == 100 and _zap.slippage_bps(990, 1_000) == -100
+
+
+def test_mint_with__stale_oracle__exits_1_with_the_oracles_reason_and_sends_nothing(managed_vault, usdc_only, chain,
+                                                                                   dep):  # fmt: skip
+    chain.mine(timestamp=chain.pending_timestamp + 2 * 86_400)  # past the market's 1-day heartbeat
+    nonce = usdc_only.nonce
+
+    result = run(mint, "--vault", managed_vault.address, "--amount", "1", "--with", "USDC", "--max-in", "1100",
+                 "--yes", "--account", "TEST::4", *dep)  # fmt: skip
+
+    assert result.exit_code == 1
+    assert "the vault's oracle cannot value this zap: oracle_router:" in result.output
+    assert usdc_only.nonce == nonce
