@@ -643,3 +643,31 @@ def test_mint_with_permit__token_whose_fallback_swallows_permit__reverts(zap, ch
     with ape.reverts("index_zap: permit failed"):
         zap.mint_with_permit(eth_vault, ONE, weth9, max_in, _zap.legs(routes), SLIPPAGE, bob, 2**64, 27, b"\x01" * 32,
                              b"\x01" * 32, sender=bob)  # fmt: skip
+
+
+def test_attack__reenter_the_zap_from_a_token_hook__lock_refuses(zap, project, deployer, no_usdc, market, alice):
+    """A hostile input token calls back into the zap during the pull (before any balance moves). The reentered call
+    would revert with its own reason ("index_zap: zero amount") if it ran; the lock stops it first, so the revert
+    carries no reason, and the whole zap reverts: nothing moves."""
+    hooked = project.ReentrantToken.deploy("Hook", "HK", 6, sender=deployer)
+    hooked.mint(alice, 10**12, sender=alice)
+    hooked.approve(zap, 10**12, sender=alice)
+    legs = [(market.adapter.address, _zap.v2_data([hooked.address, t.address]), 10**9) for t in market.tokens[1:]]
+    reentry = zap.mint_exact_in.encode_input(no_usdc, hooked, 0, 0, legs, SLIPPAGE, alice)
+    hooked.arm(zap, reentry, sender=alice)
+    with pytest.raises(ape.exceptions.ContractLogicError) as revert:
+        zap.mint(no_usdc, ONE, hooked, 10**12, legs, SLIPPAGE, alice, sender=alice)
+    assert revert.value.message == "Transaction failed."  # the lock's bare revert, not the reentered call's reason
+    assert hooked.balanceOf(alice) == 10**12 and hooked.balanceOf(zap) == 0
+
+
+def test_attack__token_hook_calling_elsewhere__fires_during_the_pull(zap, project, deployer, no_usdc, market, alice):
+    """The twin: the same hook aimed at another contract runs (its reason comes back through the zap), so the test
+    above did reach the zap's lock."""
+    hooked = project.ReentrantToken.deploy("Hook", "HK", 6, sender=deployer)
+    hooked.mint(alice, 10**12, sender=alice)
+    hooked.approve(zap, 10**12, sender=alice)
+    legs = [(market.adapter.address, _zap.v2_data([hooked.address, t.address]), 10**9) for t in market.tokens[1:]]
+    hooked.arm(no_usdc, no_usdc.mint.encode_input(0, alice), sender=alice)
+    with ape.reverts("index_vault: zero amount"):
+        zap.mint(no_usdc, ONE, hooked, 10**12, legs, SLIPPAGE, alice, sender=alice)
