@@ -33,6 +33,10 @@
                  tokens from `msg.sender`, so an allowance a wallet leaves on the
                  zap can be spent by that wallet alone. Tokens sent here by mistake
                  go to the next caller who mints or redeems through that component.
+                 The vault is whatever the caller names: the zap asks it for its
+                 basket and policy and trusts nothing else of it, so a hostile
+                 "vault" can hurt only the caller who named it (with their own
+                 input, up to `max_in`), never another wallet or allowance.
                  Unsupported: fee-on-transfer and rebasing tokens as input, output
                  or component (the zap, an adapter or the vault reverts).
 @custom:kill Nothing to stop: no owner and no state. A vault whose mint is paused
