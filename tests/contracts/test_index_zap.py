@@ -3,7 +3,7 @@ vault's oracle, holding nothing after any call.
 
 The world is deployed once for the module: the market of fixtures/market.py (USDC 6 dec, a mock WETH, WBTC 8 dec,
 pools between every pair at the oracle prices) plus real WETH9 (for ETH input), a permit token (pUSD, 6 dec) and a
-no-return token (USDT, 6 dec), each priced by the same router and pooled against USDC and WBTC."""
+no-return token (USDT, 6 dec), each priced by the same router and pooled where a test routes through it."""
 
 import ape
 import pytest
@@ -58,8 +58,8 @@ def wbtc(market):
 
 @pytest.fixture(scope="module")
 def extra(project, chain, deployer, governance, market, uniswap, usdc, wbtc):
-    """WETH9 ($2,000), pUSD (permit, $1) and USDT (no return value, $1) with feeds on the market's router and pools
-    of $1M a side against USDC and WBTC (WETH9 also against pUSD)."""
+    """WETH9 ($2,000), pUSD (permit, $1) and USDT (no return value, $1) with feeds on the market's router, and pools
+    of $1M a side: WETH9 against USDC, WBTC and pUSD; pUSD against WBTC; USDT against USDC."""
     lp = market.liquidity
     pusd = project.PermitToken.deploy("Permit USD", "pUSD", 6, sender=deployer)
     usdt = project.NoReturnToken.deploy("Tether USD", "USDT", 6, sender=deployer)
