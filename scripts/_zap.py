@@ -4,8 +4,8 @@ The arithmetic (paths, buffers, splits, the oracle slippage) is pure; the node r
 Uniswap V2 factory's `getPair` and Router02's `getAmountsIn`/`getAmountsOut`. A quote is only a plan: the zap's own
 checks (each mint leg must buy exactly what the vault will pull; the oracle bound on every leg) decide on chain.
 
-Uniswap V3 is used only when the deployment names a V3 adapter and quoter (`uniswap.v3_adapter`,
-`uniswap.v3_quoter`); without them every leg goes through the V2 adapter.
+Every leg goes through the Uniswap V2 adapter for now. Uniswap V3 (its adapter and QuoterV2, built beside this) would
+be a second `Venue` quoting the same legs, the better quote per leg winning; not done yet.
 """
 
 from collections.abc import Callable, Sequence
