@@ -38,6 +38,7 @@ class Deployment:
     uniswap_v3: dict[str, str] = field(default_factory=dict)
     block: int = 0  # the block the factory was deployed in: where event scans start
     genesis_hash: str = ""  # hash of block 0; recorded on local chains, where the chain id does not tell nodes apart
+    index_zap: str = ""  # IndexZap (mint/redeem with one token); empty when deployed without a WETH
 
     def address_fields(self) -> dict[str, str]:
         return {
@@ -49,6 +50,7 @@ class Deployment:
             **{f"feeds.{k}": v for k, v in self.feeds.items()},
             **{f"uniswap.{k}": v for k, v in self.uniswap.items()},
             **{f"uniswap_v3.{k}": v for k, v in self.uniswap_v3.items()},
+            **({"index_zap": self.index_zap} if self.index_zap else {}),
         }  # fmt: skip
 
 

@@ -41,6 +41,7 @@ SPECS = (ROOT / "examples" / "defi.yaml", ROOT / "examples" / "momentum.yaml")
 SHARES = 100 * ONE  # what alice mints of each index
 # Roles: the test mnemonic's accounts (anvil funds them).
 DEPLOYER, DAO, GUARDIAN, ALICE, DEFI_KEEPER, MOMENTUM_KEEPER = 0, 1, 2, 4, 7, 8
+ZAPPER = 5  # holds only USDC: mints and redeems through the zap
 WARMUP_DAYS = 21  # quiet days before week 1 so the momentum strategist has history to read
 
 
@@ -193,6 +194,7 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
     """The whole story; tables go to stdout, the deployment file and the chart to `out`."""
     # Imported here, not at the top: `ape run` executes every script module to list its commands, and a script module
     # already imported by another one (demo) would be executed a second time, with a RuntimeWarning from runpy.
+    from scripts._demo_zap import zap_round_trip
     from scripts.create_index import create_index
     from scripts.deploy import deploy_protocol
     from scripts.mint import mint
@@ -286,6 +288,9 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
         got = [t.balanceOf(alice) - b for t, b in zip(index.tokens, before, strict=True)]
         click.echo(f"   {index.vault.symbol()}: " + ", ".join(
             f"{format_units(g, t.decimals())} {t.symbol()}" for t, g in zip(index.tokens, got, strict=True)))
+
+    click.echo("== 7. a wallet holding only USDC mints and redeems through the zap")
+    zap_round_trip(deployment, indices[0].vault, a[ZAPPER])
 
     chart(indices, out / "nav_per_share.png")
     click.echo(f"== chart: {out / 'nav_per_share.png'}")

@@ -6,10 +6,11 @@ which `create_index`, `mint`, `redeem`, `governance` and the keeper (`--deployme
     ape run deploy --network ethereum:local:foundry --account TEST::0 --mock-world     # after `make chain`
 
 Deploys the OracleRouter (governance: --governance, default the deployer; timelock --delay), the vault and policy
-blueprints, the VaultFactory, the VaultLens and the Uniswap V2 adapter (and the Uniswap V3 adapter, given a V3
-SwapRouter). With --mock-world (local chains only) it first deploys mock tokens with Chainlink-style feeds, a real
-Uniswap V2 with pools at the oracle prices and a real Uniswap V3 beside it (concentrated pools for the same pairs at
-the same prices), and sets every feed. After each step it checks what it deployed; on a public network it asks before spending gas.
+blueprints, the VaultFactory, the VaultLens, the Uniswap V2 adapter (and the Uniswap V3 adapter, given a V3
+SwapRouter) and the IndexZap (given a WETH: --weth, or the mock world's WETH9). With --mock-world (local chains only)
+it first deploys mock tokens with Chainlink-style feeds, a real Uniswap V2 with pools at the oracle prices and a real
+Uniswap V3 beside it (concentrated pools for the same pairs at the same prices), and sets every feed. After each step
+it checks what it deployed; on a public network it asks before spending gas.
 """
 
 from pathlib import Path
@@ -49,6 +50,7 @@ def deploy_factory(deployer):
 def deploy_protocol(
     deployer, network: str, *, governance: str | None = None, delay: int = DAY, uniswap_router: str | None = None,
     mock_world: bool = False, liquidity=None, uniswap_v3_router: str | None = None, uniswap_v3_quoter: str | None = None,
+    weth: str | None = None,
 ) -> tuple[Deployment, Market | None]:  # fmt: skip
     """Everything `deploy` does, as a function (the demo and the tests call it); returns the deployment and the
     mock market when one was deployed."""
@@ -89,6 +91,14 @@ def deploy_protocol(
         uniswap_v3["quoter"] = uniswap_v3_quoter
     if market:
         uniswap_v3 |= {"factory": market.uniswap_v3.factory.address, "positions": market.uniswap_v3.positions.address}
+    # The zap wraps ETH into this WETH (the mock world's WETH9, or --weth); without one there is no zap.
+    weth = market.uniswap.weth.address if market else weth
+    index_zap = ""
+    if weth:
+        check(len(chain.provider.get_code(weth)) > 0, f"no contract at --weth {weth}")
+        zap = project.IndexZap.deploy(weth, sender=deployer)
+        check(zap.WETH() == weth, "zap WETH")
+        index_zap = zap.address
 
     deployment = Deployment(
         network=network, chain_id=chain.chain_id, deployer=deployer.address, oracle_router=router.address,
@@ -100,7 +110,7 @@ def deploy_protocol(
                  "weth": market.uniswap.weth.address} if market else {},
         uniswap_v3=uniswap_v3,
         block=chain.blocks.head.number,
-        genesis_hash=genesis_hash() if chain.chain_id in LOCAL_CHAIN_IDS else "",
+        genesis_hash=genesis_hash() if chain.chain_id in LOCAL_CHAIN_IDS else "", index_zap=index_zap,
     )  # fmt: skip
     return deployment, market
 
@@ -115,9 +125,11 @@ def deploy_protocol(
 @click.option("--uniswap-v3-router", help="Uniswap V3 SwapRouter the V3 adapter trades through (none: no V3 adapter).")
 @click.option("--uniswap-v3-quoter", help="Uniswap V3 QuoterV2 the keeper prices V3 routes with (recorded only).")
 @click.option("--mock-world", is_flag=True, help="Local chains: also deploy mock tokens, feeds, Uniswap V2 and V3.")
+@click.option("--weth", help="WETH the zap wraps ETH into (the mock world uses its WETH9; none: no zap).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Deployment file (default deployments/<network>.json).")
 @click.option("--yes", is_flag=True, help="Do not ask before deploying to a public network.")
-def cli(network, account, governance, delay, uniswap_router, uniswap_v3_router, uniswap_v3_quoter, mock_world, out, yes):
+def cli(network, account, governance, delay, uniswap_router, uniswap_v3_router, uniswap_v3_quoter, mock_world, weth, out,
+        yes):  # fmt: skip
     """Deploy the oracle router, blueprints, factory, lens and adapter; write the deployment file."""
     refuse_throwaway_node()
     governance = resolve_account(governance) if governance else None
@@ -126,13 +138,15 @@ def cli(network, account, governance, delay, uniswap_router, uniswap_v3_router, 
     unlock(account)
     deployment, _ = deploy_protocol(
         account, network.choice, governance=governance, delay=delay, uniswap_router=uniswap_router,
-        mock_world=mock_world, uniswap_v3_router=uniswap_v3_router, uniswap_v3_quoter=uniswap_v3_quoter,
+        mock_world=mock_world, uniswap_v3_router=uniswap_v3_router, uniswap_v3_quoter=uniswap_v3_quoter, weth=weth,
     )  # fmt: skip
     path = Path(out) if out else deployment_path(network.choice)
     save_deployment(deployment, path)
     click.echo(f"factory {deployment.factory}\nlens    {deployment.lens}\nrouter  {deployment.oracle_router}")
     for name, address in deployment.adapters.items():
         click.echo(f"adapter {name} {address}")
+    if deployment.index_zap:
+        click.echo(f"zap     {deployment.index_zap}")
     if deployment.tokens:
         click.echo(f"tokens  {', '.join(deployment.tokens)}")
     click.echo(f"wrote {path}")

@@ -57,12 +57,17 @@ EXPECT = {
     "make chain-stop && make chain": ["chain stopped", "chain running"],
     "make chain": ["chain running on 127.0.0.1:"],
     "make demo": ["== 1. deploy", "== 2. create two indices", "== 3.", "== 4. every trade", "== 5. holdings",
-                  "== 6. alice redeems", "== chart:", " MMOM ", " DPL "],
+                  "== 6. alice redeems", "== 7. a wallet holding only USDC mints and redeems through the zap",
+                  "in one zap transaction", "== chart:", " MMOM ", " DPL "],
     "ape accounts import deployer": ["has been added with the id 'deployer'"],
     'ape run deploy --network "ethereum:sepolia:': ["wrote deployments/ethereum-sepolia.json"],
     "ape run deploy --network ethereum:local:foundry": ["wrote deployments/ethereum-local.json", "tokens  USDC"],
     "ape run create_index examples/defi.yaml": ["DPL.policy"],
     "ape run faucet": ["minted 40 UNI"],
+    "ape run redeem --network ethereum:local:foundry --account TEST::4 --vault DPL --amount 0.5 --to USDC": [
+        "UNI -> USDC", "oracle prices", "redeemed 0.5 DPL for"],
+    "ape run mint   --network ethereum:local:foundry --account TEST::4 --vault DPL --amount 0.4 --with USDC": [
+        "USDC -> UNI", "slippage", "minted 0.4 DPL through the zap"],
     "ape run mint": ["minted 1.5 DPL"],
     "ape run redeem": ["redeemed 1 DPL"],
     "ape run governance propose": ["queued set_fees: id 0x76ad502cdca22c710cc9e978607988f63a32496f20994cdaa1f1d207085fed74"],
