@@ -103,8 +103,7 @@ def delegateBySig(delegatee: address, nonce: uint256, expiry: uint256, v: uint8,
         erc20.eip712_domain_separator._domain_separator_v4(), struct_hash
     )
     signer: address = ecdsa._recover_vrs(digest, convert(v, uint256), convert(r, uint256), convert(s, uint256))
-    # A garbage signature recovers to the zero address, which has no votes to move but must not spend a nonce.
-    assert signer != empty(address), "votes: invalid signature"
+    # snekmate's ecdsa refuses a malleable `s` and a signature that recovers to the zero address.
     assert nonce == erc20.nonces[signer], "votes: invalid nonce"
     # The nonce is below 2**256 - 1: it only ever grows by one per signature.
     erc20.nonces[signer] = unsafe_add(nonce, 1)
