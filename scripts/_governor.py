@@ -9,6 +9,7 @@ timelock (and its fee-free exit window) applies to whatever the proposal queued 
 """
 
 import json
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import cache
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import rlp
 from ape.contracts import ContractContainer
+from eth_abi import decode
 from eth_utils import keccak, to_checksum_address
 from ethpm_types import ContractType
 
@@ -141,7 +143,9 @@ def proposal(calls: list[tuple[str, bytes]], description: str, value: int = 0) -
 def require_state(state: int, wanted: ProposalState, step: str) -> None:
     """Refuse `step` in one sentence unless the proposal is in `wanted`."""
     if state != wanted:
-        raise GovernorError(f"cannot {step}: the proposal is {ProposalState(state).name.lower()}; {NEXT_STEP[ProposalState(state)]}")
+        raise GovernorError(
+            f"cannot {step}: the proposal is {ProposalState(state).name.lower()}; {NEXT_STEP[ProposalState(state)]}"
+        )
 
 
 def create_address(sender: str, nonce: int) -> str:
@@ -176,6 +180,39 @@ def _root() -> Path:
     return Path(project.path)
 
 
+def _errors() -> dict[bytes, tuple[str, list[str], list[str]]]:
+    """selector -> (name, argument names, argument types) of the Governor's and the TimelockController's errors."""
+    found = {}
+    for container in (governor_container(), timelock_container()):
+        for error in container.contract_type.errors:
+            types = [str(i.canonical_type) for i in error.inputs]
+            found[keccak(text=f"{error.name}({','.join(types)})")[:4]] = (
+                error.name,
+                [i.name for i in error.inputs],
+                types,
+            )
+    return found
+
+
+def custom_error(message: str) -> str:
+    """`message` with raw revert data (0x...) replaced by the Governor's or timelock's error it encodes, if any."""
+
+    def name(match: re.Match) -> str:
+        data = bytes.fromhex(match.group(0)[2:])
+        known = _errors().get(data[:4])
+        if known is None:
+            return match.group(0)
+        error, names, types = known
+        try:
+            values = decode(types, data[4:])
+        except Exception:  # noqa: BLE001 -- not this error's encoding after all
+            return match.group(0)
+        shown = [f"{n}={'0x' + v.hex() if isinstance(v, bytes) else v}" for n, v in zip(names, values)]
+        return f"{error}({', '.join(shown)})"
+
+    return re.sub(r"0x[0-9a-fA-F]{8,}", name, message)
+
+
 def deploy_governor(deployer, token: str, settings: GovernorSettings, root: Path | None = None) -> tuple:
     """Deploy a TimelockController and an IndexGovernor voting with `token`; return (governor, timelock).
 
@@ -200,7 +237,9 @@ def deploy_governor(deployer, token: str, settings: GovernorSettings, root: Path
         sender=deployer,
     )
     if governor.address != predicted:
-        raise GovernorError(f"the governor landed at {governor.address}, not {predicted}: the timelock names the wrong proposer")
+        raise GovernorError(
+            f"the governor landed at {governor.address}, not {predicted}: the timelock names the wrong proposer"
+        )
     if not timelock.hasRole(PROPOSER_ROLE, governor.address) or timelock.hasRole(DEFAULT_ADMIN_ROLE, deployer.address):
         raise GovernorError("the timelock's roles are not governor-only")
     return governor, timelock

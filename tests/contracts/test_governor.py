@@ -87,7 +87,7 @@ def redeem_paid(project, vault, holder, amount) -> list[int]:
 def test_governor__holders_vote_a_fee_increase__index_timelock_then_second_proposal_applies_it(
     project, index, dao, flow, alice, bob, fee_recipient
 ):
-    governor, timelock = dao
+    _, timelock = dao
     assert index.governance() == timelock.address
     first = raise_fee(index)
     flow.pass_and_execute(first, alice, [alice, bob])
@@ -223,7 +223,9 @@ def test_execute__before_the_timelock_delay__reverts(index, dao, flow, alice, bo
 # --- attacks -----------------------------------------------------------------------------------------------------
 
 
-def test_cast_vote__votes_acquired_after_the_snapshot__weigh_nothing(project, index, dao, flow, votes, deployer, alice, strategist):
+def test_cast_vote__votes_acquired_after_the_snapshot__weigh_nothing(
+    project, index, dao, flow, votes, deployer, alice, strategist
+):
     # A whale (or a flash loan) buying votes once voting is open gets no say: weight and quorum are read at the
     # snapshot block. What it could take: nothing; it cannot even tip the count or raise the quorum. (Votes bought
     # before the snapshot do count: that is what the voting delay is for.)
@@ -246,7 +248,7 @@ def test_propose_fees__called_directly_by_a_holder__reverts(index, alice):
 
 
 def test_schedule__on_the_timelock_by_anyone_but_the_governor__reverts(index, dao, alice):
-    governor, timelock = dao
+    _, timelock = dao
     data = index.propose_fees.encode_input(0, 0, RAISED_FEE)
     with ape.reverts(timelock.AccessControlUnauthorizedAccount):
         timelock.schedule(index.address, 0, data, b"\x00" * 32, b"\x00" * 32, 2 * DAY, sender=alice)

@@ -5,7 +5,6 @@ sum(votes of every delegate) == sum(balances of every account that delegated).""
 import ape
 import pytest
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from hypothesis import given
 from hypothesis import strategies as st
 
