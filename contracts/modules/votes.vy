@@ -122,7 +122,7 @@ def clock() -> uint48:
 
 @external
 @pure
-def CLOCK_MODE() -> String[64]:
+def CLOCK_MODE() -> String[32]:
     """
     @notice ERC-6372: how `clock` counts (block numbers, OpenZeppelin's default).
     @return "mode=blocknumber&from=default".
