@@ -243,3 +243,38 @@ def deploy_governor(deployer, token: str, settings: GovernorSettings, root: Path
     if not timelock.hasRole(PROPOSER_ROLE, governor.address) or timelock.hasRole(DEFAULT_ADMIN_ROLE, deployer.address):
         raise GovernorError("the timelock's roles are not governor-only")
     return governor, timelock
+
+
+def deploy_timelock(deployer, delay: int, root: Path | None = None):
+    """A TimelockController for a governor not deployed yet (the token it votes with may not exist either: a compliant
+    index is created with this timelock as its governance, then the governor for its token). The deployer is its
+    admin only until `attach_governor` hands the roles to the governor and renounces."""
+    if delay < 0:
+        raise GovernorError("the timelock delay cannot be negative")
+    return timelock_container(root).deploy(delay, [], [ZERO_ADDRESS], deployer.address, sender=deployer)
+
+
+def attach_governor(deployer, token: str, timelock, settings: GovernorSettings, root: Path | None = None):
+    """Deploy the IndexGovernor for `token` on a timelock from `deploy_timelock`, make it the timelock's only proposer
+    and canceller, and renounce the deployer's admin role; returns the governor."""
+    settings.check()
+    if timelock.getMinDelay() != settings.timelock_delay:
+        raise GovernorError(
+            f"the timelock's delay is {timelock.getMinDelay()} s, not the settings' {settings.timelock_delay} s"
+        )
+    governor = governor_container(root).deploy(
+        settings.name,
+        token,
+        timelock.address,
+        settings.voting_delay,
+        settings.voting_period,
+        settings.proposal_threshold,
+        settings.quorum_percent,
+        sender=deployer,
+    )
+    timelock.grantRole(PROPOSER_ROLE, governor.address, sender=deployer)
+    timelock.grantRole(CANCELLER_ROLE, governor.address, sender=deployer)
+    timelock.renounceRole(DEFAULT_ADMIN_ROLE, deployer.address, sender=deployer)
+    if not timelock.hasRole(PROPOSER_ROLE, governor.address) or timelock.hasRole(DEFAULT_ADMIN_ROLE, deployer.address):
+        raise GovernorError("the timelock's roles are not governor-only")
+    return governor

@@ -3,12 +3,17 @@ test chain: holders delegate, vote a risk-increasing change (a higher redeem fee
 TimelockController that holds the index's governance role and executed; the index's own timelock then holds the
 change in the open (redeeming is fee-free meanwhile), and a second proposal applies it after that delay.
 
-The voters hold a VotesToken (ERC-5805 from contracts/modules/votes.vy), as DPI's holders vote with INDEX."""
+First the voters hold a separate VotesToken (ERC-5805 from contracts/modules/votes.vy) and the plain vault's
+governance is the TimelockController, as DPI's holders vote with INDEX; then a compliant index's own holders vote
+with its token, the TimelockController being the compliant index's governance, which reaches the inner vault through
+`govern(target, data)` (and refuses what would break compliance, whatever the vote)."""
 
 import ape
 import pytest
+from fixtures.governor import TEST_SETTINGS
+from fixtures.vaults import Rebalancing
 
-from scripts._governor import ProposalState, Support, proposal
+from scripts._governor import ProposalState, Support, attach_governor, deploy_timelock, proposal
 
 ONE = 10**18
 DAY = 86_400
@@ -258,3 +263,123 @@ def test_propose__below_the_threshold__reverts(index, dao, votes, alice, strateg
     governor, _ = dao
     with ape.reverts(governor.GovernorInsufficientProposerVotes):
         governor.propose(*raise_fee(index).args(), sender=strategist)  # no votes; the threshold is 1 vote
+
+
+# --- a compliant index: its own token votes, the TimelockController is its governance ------------------------------
+
+
+@pytest.fixture(scope="module")
+def compliant_dao(
+    project, factory, deployer, guardian, fee_recipient, placeholder_oracle, tokens, alice, bob, carol, chain
+):
+    """(index, governor, timelock): a compliant index created with a TimelockController as its governance, an
+    IndexGovernor voting with the index's own token; alice, bob and carol (registered investors) hold 60 / 30 / 10
+    and delegate to themselves."""
+    timelock = deploy_timelock(deployer, TEST_SETTINGS.timelock_delay)
+    registry = project.IdentityRegistry.deploy(deployer, sender=deployer)
+    registry.add_agent(deployer, sender=deployer)
+    expiry = chain.pending_timestamp + 365 * DAY
+    for holder, country in ((alice, 840), (bob, 826), (carol, 276)):
+        registry.register_identity(holder, country, True, expiry, sender=deployer)
+    tx = factory.create_compliant_vault(
+        "Compliant Test", "CTI", [t.address for t in tokens], [ONE] * 3, timelock.address, guardian, fee_recipient,
+        0, 0, REDEEM_FEE, DAY, Rebalancing(placeholder_oracle, 3).as_tuple(), (registry.address, [], 0, 0, 0),
+        sender=deployer,
+    )  # fmt: skip
+    index = project.CompliantIndex.at(tx.events.filter(factory.CompliantVaultCreated)[0].index)
+    governor = attach_governor(deployer, index.address, timelock, TEST_SETTINGS)
+    for holder, shares in ((alice, 60 * ONE), (bob, 30 * ONE), (carol, 10 * ONE)):
+        for token, owed in zip(tokens, index.preview_mint(shares), strict=True):
+            token.mint(holder, owed, sender=holder)
+            token.approve(index, owed, sender=holder)
+        index.mint(shares, holder, sender=holder)
+        index.invoke_transaction("delegate", holder, sender=holder)
+    return index, governor, timelock
+
+
+@pytest.fixture(scope="module")
+def compliant_flow(compliant_dao, walk):
+    _, governor, timelock = compliant_dao
+    return walk(governor, timelock)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _deploy_compliant_before_isolation(compliant_dao, compliant_flow):
+    """Deploy the compliant world before ape's per-test snapshots."""
+
+
+def governed(index, data: bytes, description: str):
+    """A proposal that calls `index.govern(inner vault, data)`: how the index's governance reaches its inner vault."""
+    return proposal([(index.address, index.govern.encode_input(index.vault(), data))], description)
+
+
+def inner(project, index):
+    return project.IndexVault.at(index.vault())
+
+
+def test_governor__compliant_index_holders_vote_through_govern__inner_timelock_then_second_proposal_applies_it(
+    project, compliant_dao, compliant_flow, alice, bob, fee_recipient
+):
+    index, governor, timelock = compliant_dao
+    vault = inner(project, index)
+    assert index.governance() == timelock.address and governor.token() == index.address
+    assert index.getVotes(alice) == 60 * ONE and index.getVotes(bob) == 30 * ONE
+    first = governed(index, vault.propose_fees.encode_input(0, 0, RAISED_FEE), "Raise the redeem fee to 1 %")
+    compliant_flow.pass_and_execute(first, alice, [alice, bob])
+    # The TimelockController called index.govern, which called the inner vault's propose_fees: queued in the open.
+    assert vault.queued_count() == 1 and vault.fees() == (0, 0, REDEEM_FEE)
+
+    # Meanwhile a holder who disagrees leaves fee-free: redeeming the compliant token pays the whole claim.
+    assert redeem_paid(project, index, alice, 4 * ONE) == [4 * ONE] * 3
+    assert vault.balanceOf(fee_recipient) == 0
+    assert index.getVotes(alice) == 56 * ONE  # the burnt shares' votes went with them
+
+    second = governed(index, vault.execute_fees.encode_input(0, 0, RAISED_FEE), "Apply the 1 % redeem fee")
+    compliant_flow.pass_and_execute(second, bob, [alice, bob])
+    assert vault.fees() == (0, 0, RAISED_FEE) and vault.queued_count() == 0
+    assert redeem_paid(project, index, alice, 4 * ONE) == [int(4 * ONE * 0.99)] * 3
+
+
+def test_execute__holders_vote_to_unpause_the_inner_vaults_mint__refused_by_govern(
+    project, compliant_dao, compliant_flow, alice, bob
+):
+    # Even a unanimous vote cannot reopen the inner vault's minting (shares minted around the compliance rules):
+    # the index's `govern` refuses the selector, and the refusal surfaces when the proposal executes.
+    index, governor, _ = compliant_dao
+    vault = inner(project, index)
+    attack = governed(index, vault.unpause_mint.encode_input(), "Open the inner vault")
+    compliant_flow.propose(attack, alice)
+    compliant_flow.open_voting(attack)
+    compliant_flow.vote(attack, [alice, bob])
+    assert compliant_flow.close_voting(attack) == ProposalState.SUCCEEDED
+    compliant_flow.queue(attack, alice)
+    compliant_flow.wait_timelock(attack)
+    with ape.reverts("compliant_index: call not allowed"):
+        governor.execute(*attack.hashed_args(), sender=alice)
+    assert vault.mint_paused()
+
+
+def test_execute__holders_vote_an_allowed_inner_call__applied(
+    project, compliant_dao, compliant_flow, alice, bob, carol
+):
+    # The twin: an allowed call (lowering the redeem fee, immediate) goes through.
+    index, _, _ = compliant_dao
+    vault = inner(project, index)
+    compliant_flow.pass_and_execute(governed(index, vault.set_fees.encode_input(0, 0, 0), "No redeem fee"), carol,
+                                    [alice, bob])  # fmt: skip
+    assert vault.fees() == (0, 0, 0)
+
+
+def test_transfer__compliant_index_between_investors__votes_follow(compliant_dao, alice, bob):
+    index, _, _ = compliant_dao
+    index.transfer(bob, 10 * ONE, sender=alice)
+    assert (index.getVotes(alice), index.getVotes(bob)) == (50 * ONE, 40 * ONE)
+
+
+def test_propose__compliant_index_holder_without_delegation__below_threshold(compliant_dao, alice, carol):
+    # Votes count only once delegated: carol undelegates, and her 10 shares no longer reach the threshold.
+    index, governor, _ = compliant_dao
+    index.invoke_transaction("delegate", "0x" + "00" * 20, sender=carol)
+    first = governed(index, b"\x00" * 4, "anything")
+    with ape.reverts(governor.GovernorInsufficientProposerVotes):
+        governor.propose(*first.args(), sender=carol)
