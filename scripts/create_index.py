@@ -71,6 +71,10 @@ def create_compliant(account, factory, spec, units: list[int], oracle: str, echo
         registry = project.IdentityRegistry.deploy(account.address, sender=account)
         echo(f"  registry {registry.address} (new)")
     else:
+        from ape import chain
+
+        if not chain.provider.get_code(rules.registry):
+            raise ScriptError(f"compliance.registry: {rules.registry} has no code on chain {chain.chain_id}")
         registry = project.IdentityRegistry.at(rules.registry)
     governing = registry.governance() == account.address
     for agent in rules.agents:
