@@ -193,6 +193,7 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
     """The whole story; tables go to stdout, the deployment file and the chart to `out`."""
     # Imported here, not at the top: `ape run` executes every script module to list its commands, and a script module
     # already imported by another one (demo) would be executed a second time, with a RuntimeWarning from runpy.
+    from scripts._demo_compliance import compliance_story
     from scripts.create_index import create_index
     from scripts.deploy import deploy_protocol
     from scripts.mint import mint
@@ -286,6 +287,9 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
         got = [t.balanceOf(alice) - b for t, b in zip(index.tokens, before, strict=True)]
         click.echo(f"   {index.vault.symbol()}: " + ", ".join(
             f"{format_units(g, t.decimals())} {t.symbol()}" for t, g in zip(index.tokens, got, strict=True)))
+
+    click.echo("== 7. a compliant income index: investors, ERC-1404, a USDC dividend, holders vote through a Governor")
+    compliance_story(deployer, deployment)
 
     chart(indices, out / "nav_per_share.png")
     click.echo(f"== chart: {out / 'nav_per_share.png'}")

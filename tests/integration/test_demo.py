@@ -10,7 +10,7 @@ from fixtures.anvil import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = ("== 1. deploy", "== 2. create two indices", "== 3.", "== 4. every trade", "== 5. holdings",
-            "== 6. alice redeems", "== chart:")  # fmt: skip
+            "== 6. alice redeems", "== 7. a compliant income index", "== chart:")  # fmt: skip
 
 
 def test_demo__two_weeks__exits_0_with_every_section_and_the_chart():
@@ -26,4 +26,5 @@ def test_demo__two_weeks__exits_0_with_every_section_and_the_chart():
     for section in SECTIONS:
         assert section in demo.stdout, section
     assert " MMOM " in demo.stdout and " DPL " in demo.stdout
+    assert "ERC-1404 code" in demo.stdout and "dividend #1" in demo.stdout and "vote: for" in demo.stdout
     assert chart.stat().st_size > 10_000
