@@ -1,24 +1,29 @@
 """Holders' votes on an index through OpenZeppelin's Governor: deploy a governor + TimelockController for a votes
-token, then propose, vote, queue and execute. Beside `governance` (a multisig's direct calls), with the same names
-for actions, the same chain refusal, simulation before sending and `--safe SAFE --out batch.json` export (for a Safe
-that holds or is delegated votes).
+token, hand a compliant index's governance to it, delegate, then propose, vote, queue and execute. Beside
+`governance` (a multisig's direct calls), with the same names for actions, the same chain refusal, simulation before
+sending and `--safe SAFE --out batch.json` export (for a Safe that holds or is delegated votes).
 
     ape run governor deploy --token CINC --account TEST::0 --quorum 4 --voting-period 50400 --timelock-delay 2d
-    ape run governor propose set_fees management_fee=0 mint_fee=0 redeem_fee=100 --address CINC \\
-        --description "Raise the redeem fee to 1 %" --governor CINC --account TEST::4
-    ape run governor vote --governor CINC --id 0x... --support for --account TEST::4
+    ape run governor handover --index CINC --governor CINC --account TEST::1      (the index's current governance)
+    ape run governor delegate --token CINC --account TEST::5                      (each holder, before a snapshot)
+    ape run governor propose index.accept_governance --address CINC --description "Holders take the index" \
+        --governor CINC --account TEST::5
+    ape run governor vote --governor CINC --id 0x... --support for --account TEST::5
     ape run governor status --governor CINC --id 0x...
-    ape run governor queue --governor CINC --id 0x... --account TEST::4
-    ape run governor execute --governor CINC --id 0x... --account TEST::4
+    ape run governor queue --governor CINC --id 0x... --account TEST::5
+    ape run governor execute --governor CINC --id 0x... --account TEST::5
+    ape run governor propose set_fees management_fee=75 mint_fee=0 redeem_fee=0 --address CINC --via CINC \
+        --description "Raise the management fee" --governor CINC --account TEST::5
 
 `propose` takes a timelocked ACTION of `governance` (`set_fees`, `allow_adapter`, ...: the proposal calls its
-propose step, or with `--step execute` its execute step once the index's delay is over) or an immediate call
-(`vault.pause_mint`, `vault.accept_governance`, ...), on `--address` (an index symbol, SYMBOL.policy, router or an
-address). The proposal's calls are recovered from its ProposalCreated event for queue and execute. `--governor` is
-the governor's address, or the token symbol `deploy` recorded in deployments/<network>.governors.json.
-The index must name the TimelockController its governance: at creation (`roles: governance:` in the spec), or
-`governance call vault.transfer_governance new_governance=TIMELOCK` and then a proposal of
-`vault.accept_governance`.
+propose step, or with `--step execute` its execute step once the index's delay is over), an immediate call of
+`governance` (`vault.pause_mint`, `policy.revoke_keeper`, ...) or a compliant index's own call (`index.
+accept_governance`, `index.unpause_mint`, ...), on `--address` (an index symbol, SYMBOL.policy, router or an
+address). On a compliant index, whose inner vault and policy only the index may govern, `--via INDEX` routes the
+call through the index's `govern(target, data)`. The proposal's calls are recovered from its ProposalCreated event
+for queue and execute. `--governor` is the governor's address, or the token symbol `deploy` recorded in
+deployments/<network>.governors.json. A plain index cannot vote (its token has no ERC-5805 votes): its governance
+may still be a TimelockController that a Governor over some other votes token proposes to.
 """
 
 import ast
@@ -33,7 +38,7 @@ from eth_abi import decode
 from eth_utils import is_address, keccak, to_checksum_address
 
 from scripts._chain import ScriptError, connect, resolve_contract, revert_reason, transact, utc
-from scripts._governance import ACTIONS, CALLS, GovernanceError, SafeTx, parse_args, safe_batch
+from scripts._governance import ACTIONS, CALLS, Call, GovernanceError, SafeTx, parse_args, safe_batch
 from scripts._governor import (
     GovernorError,
     GovernorSettings,
@@ -48,6 +53,20 @@ from scripts._governor import (
 )
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400}
+# A compliant index's own governance calls (the inner vault and policy are reached with `--via INDEX`).
+INDEX_CALLS = {
+    call.key: call
+    for call in (
+        Call("index", "accept_governance"),
+        Call("index", "transfer_governance", (("new_governance", "address"),)),
+        Call("index", "set_guardian", (("guardian", "address"),)),
+        Call("index", "pause_mint"),
+        Call("index", "unpause_mint"),
+        Call("index", "propose_zap", (("zap", "address"),)),
+        Call("index", "execute_zap", (("zap", "address"),)),
+        Call("index", "cancel", (("change_id", "bytes32"),)),
+    )
+}
 PROPOSAL_CREATED = "ProposalCreated(uint256,address,address[],uint256[],string[],bytes[],uint256,uint256,string)"
 
 
@@ -280,8 +299,13 @@ def propose(network, account, action, args, address, step, description, complian
             call = CALLS[action]
             target = resolve_contract(address, deployment, call.contract)
             data = call.calldata(parse_args(call, args))
+        elif action in INDEX_CALLS:
+            call = INDEX_CALLS[action]
+            target = address if is_address(address) else resolve_compliant(address, deployment)
+            data = call.calldata(parse_args(call, args))
         else:
-            raise GovernanceError(f"unknown action {action!r}: one of {', '.join(sorted(ACTIONS) + sorted(CALLS))}.")
+            known = ", ".join(sorted(ACTIONS) + sorted(CALLS) + sorted(INDEX_CALLS))
+            raise GovernanceError(f"unknown action {action!r}: one of {known}.")
         calldata = bytes.fromhex(data[2:])
         if compliant:
             wrapper = compliant if is_address(compliant) else resolve_compliant(compliant, deployment)
@@ -298,6 +322,43 @@ def propose(network, account, action, args, address, step, description, complian
         click.echo(
             f"proposed {planned.id:#x}: voting from block {start + 1} to {governor.proposalDeadline(planned.id)}"
         )
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@account_option()
+@click.option("--token", required=True, help="The votes token: an address or a compliant index's symbol.")
+@click.option("--to", "delegatee", help="Who receives the account's votes (default: the account itself).")
+@click.option("--deployment", "deployment_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Deployment file (default: deployments/<network>.json).")  # fmt: skip
+def delegate(network, account, token, delegatee, deployment_file):
+    """Count the account's balance as votes (its own, or --to's): needed before a proposal's snapshot to vote on it."""
+    deployment = connect(network.choice, deployment_file)
+    address = to_checksum_address(token) if is_address(token) else resolve_compliant(token, deployment)
+    to = to_checksum_address(delegatee) if delegatee else account.address
+    from eth_abi import encode
+
+    data = "0x" + (keccak(text="delegate(address)")[:4] + encode(["address"], [to])).hex()
+    transact(account, address, data)
+    click.echo(f"{account.address} now delegates its votes on {address} to {to}")
+
+
+@cli.command(cls=ConnectedProviderCommand)
+@account_option()
+@click.option("--index", "index_text", required=True, help="The compliant index: its symbol or address.")
+@click.option("--governor", "governor_text", required=True, help="The governor: address or recorded token symbol.")
+@click.option("--deployment", "deployment_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Deployment file (default: deployments/<network>.json).")  # fmt: skip
+def handover(network, account, index_text, governor_text, deployment_file):
+    """Offer a compliant index's governance to the governor's TimelockController (sent by its current governance);
+    the holders then vote `propose index.accept_governance` to take it."""
+    deployment = connect(network.choice, deployment_file)
+    governor = resolve_governor(governor_text, network.choice)
+    index = index_text if is_address(index_text) else resolve_compliant(index_text, deployment)
+    timelock = governor.timelock()
+    data = INDEX_CALLS["index.transfer_governance"].calldata({"new_governance": timelock})
+    transact(account, to_checksum_address(index), data)
+    click.echo(f"offered {index}'s governance to timelock {timelock}; next: propose index.accept_governance "
+               f"--address {index_text} (holders vote, queue, execute)")  # fmt: skip
 
 
 def govern_calldata(target: str, data: bytes) -> bytes:
