@@ -75,7 +75,7 @@ def index(create_vault, tokens, deployed):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _deploy_before_isolation(votes, deployed, index, compliant):
+def _deploy_before_isolation(votes, deployed, index, placeholder_oracle, governance, guardian, fee_recipient):
     """Deploy the module's contracts before ape's per-test snapshots."""
 
 
