@@ -94,6 +94,19 @@ def parse_duration(text: str) -> int:
     return int(number) * (unit or 1)
 
 
+def parse_votes(text: str) -> int:
+    """A number of votes in token wei: decimal (`1_000`, `5e18`) or 0x-hex."""
+    try:
+        if "e" in text.lower() and not text.lower().startswith("0x"):
+            mantissa, _, exponent = text.lower().partition("e")
+            return int(mantissa.replace("_", "")) * 10 ** int(exponent)
+        return int(text.replace("_", ""), 0)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a number of votes in token wei (e.g. 1e18)", param_hint="--threshold"
+        ) from None
+
+
 def resolve_governor(text: str, network_choice: str):
     """The governor at `text` (an address, or a token symbol recorded by `deploy`), checked to be one."""
     if is_address(text):
@@ -241,7 +254,7 @@ def deploy(network, account, token, name, voting_delay, voting_period, threshold
             f"--token {address} has no ERC-5805 votes (no CLOCK_MODE): a plain index cannot vote"
         ) from None
     settings = GovernorSettings(
-        name, voting_delay, voting_period, int(threshold, 0), quorum, parse_duration(timelock_delay)
+        name, voting_delay, voting_period, parse_votes(threshold), quorum, parse_duration(timelock_delay)
     )
     try:
         settings.check()

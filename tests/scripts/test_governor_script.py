@@ -396,3 +396,19 @@ def test_handover__not_the_index_governance__refused_with_the_index_reason(compl
                  "--account", "TEST::4")  # fmt: skip
     assert result.exit_code == 1
     assert "compliant_index: not governance" in result.output
+
+
+def test_deploy__threshold_not_a_number__usage_error_before_sending(votes, deployment_file, tmp_path, deployer):
+    nonce = deployer.nonce
+    result = run("deploy", "--token", votes.address, "--threshold", "lots", "--account", "TEST::0",
+                 "--deployment", str(deployment_file), "--out", str(tmp_path / "g.json"))  # fmt: skip
+    assert result.exit_code == 2 and "'lots' is not a number of votes" in result.output
+    assert deployer.nonce == nonce
+
+
+def test_deploy__quorum_above_100__refused_before_sending(votes, deployment_file, tmp_path, deployer):
+    nonce = deployer.nonce
+    result = run("deploy", "--token", votes.address, "--quorum", "101", "--account", "TEST::0",
+                 "--deployment", str(deployment_file), "--out", str(tmp_path / "g.json"))  # fmt: skip
+    assert result.exit_code == 1 and "quorum 101 % is not a percentage" in result.output
+    assert deployer.nonce == nonce
