@@ -75,6 +75,7 @@ event DelegateVotesChanged:
 
 
 @external
+@nonreentrant
 def delegate(delegatee: address):
     """
     @notice Count the caller's balance, now and after every transfer, as votes of
@@ -85,6 +86,7 @@ def delegate(delegatee: address):
 
 
 @external
+@nonreentrant
 def delegateBySig(delegatee: address, nonce: uint256, expiry: uint256, v: uint8, r: bytes32, s: bytes32):
     """
     @notice `delegate` on behalf of the signer of an EIP-712 `Delegation(delegatee,
