@@ -109,7 +109,7 @@ def test_governor__holders_vote_a_fee_increase__index_timelock_then_second_propo
     assert index.fees() == (0, 0, RAISED_FEE)
     assert index.queued_count() == 0
     # The window is over: the new 1 % fee applies.
-    assert redeem_paid(project, index, alice, 4 * ONE) == [int(4 * ONE * 0.99)] * 3
+    assert redeem_paid(project, index, alice, 4 * ONE) == [4 * ONE * 99 // 100] * 3
     assert index.balanceOf(fee_recipient) == 4 * ONE // 100
 
 
@@ -337,7 +337,7 @@ def test_governor__compliant_index_holders_vote_through_govern__inner_timelock_t
     second = governed(index, vault.execute_fees.encode_input(0, 0, RAISED_FEE), "Apply the 1 % redeem fee")
     compliant_flow.pass_and_execute(second, bob, [alice, bob])
     assert vault.fees() == (0, 0, RAISED_FEE) and vault.queued_count() == 0
-    assert redeem_paid(project, index, alice, 4 * ONE) == [int(4 * ONE * 0.99)] * 3
+    assert redeem_paid(project, index, alice, 4 * ONE) == [4 * ONE * 99 // 100] * 3
 
 
 def test_execute__holders_vote_to_unpause_the_inner_vaults_mint__refused_by_govern(
