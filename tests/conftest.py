@@ -13,6 +13,7 @@ pytest_plugins = [
     "fixtures.market",
     "fixtures.anvil",
     "fixtures.flaky_rpc",
+    "fixtures.compliance",
 ]
 
 # Chain calls are slow and their timing varies; examples are judged by outcome, not speed.
