@@ -501,6 +501,18 @@ def set_compliance(params: vault_params.ComplianceParams):
 
 @external
 @nonreentrant
+def execute_compliance(params: vault_params.ComplianceParams):
+    """
+    @notice `set_compliance` under the name of the timelock's second step:
+            applies rules queued by `propose_compliance` once the delay has
+            passed (or a tightening at once). Governance only.
+    """
+    self._check_governance()
+    extcall self.rules.set_rules(params)
+
+
+@external
+@nonreentrant
 def propose_compliance(params: vault_params.ComplianceParams) -> bytes32:
     """
     @notice Queue new rules behind the rules' timelock (`set_compliance`

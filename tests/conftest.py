@@ -13,6 +13,7 @@ pytest_plugins = [
     "fixtures.market",
     "fixtures.anvil",
     "fixtures.flaky_rpc",
+    "fixtures.compliance",
     "fixtures.governor",
 ]
 
