@@ -11,7 +11,6 @@ with its token, the TimelockController being the compliant index's governance, w
 import ape
 import pytest
 from fixtures.governor import TEST_SETTINGS
-from fixtures.vaults import Rebalancing
 
 from scripts._governor import ProposalState, Support, attach_governor, deploy_timelock, proposal
 
@@ -269,26 +268,15 @@ def test_propose__below_the_threshold__reverts(index, dao, votes, alice, strateg
 
 
 @pytest.fixture(scope="module")
-def compliant_dao(
-    project, factory, deployer, guardian, fee_recipient, placeholder_oracle, tokens, alice, bob, carol, chain
-):
+def compliant_dao(project, create_compliant, register, deployer, tokens, alice, bob, carol):
     """(index, governor, timelock): a compliant index created with a TimelockController as its governance, an
     IndexGovernor voting with the index's own token; alice, bob and carol (registered investors) hold 60 / 30 / 10
     and delegate to themselves."""
     timelock = deploy_timelock(deployer, TEST_SETTINGS.timelock_delay)
-    registry = project.IdentityRegistry.deploy(deployer, sender=deployer)
-    registry.add_agent(deployer, sender=deployer)
-    expiry = chain.pending_timestamp + 365 * DAY
-    for holder, country in ((alice, 840), (bob, 826), (carol, 276)):
-        registry.register_identity(holder, country, True, expiry, sender=deployer)
-    tx = factory.create_compliant_vault(
-        "Compliant Test", "CTI", [t.address for t in tokens], [ONE] * 3, timelock.address, guardian, fee_recipient,
-        0, 0, REDEEM_FEE, DAY, Rebalancing(placeholder_oracle, 3).as_tuple(), (registry.address, [], 0, 0, 0),
-        sender=deployer,
-    )  # fmt: skip
-    index = project.CompliantIndex.at(tx.events.filter(factory.CompliantVaultCreated)[0].index)
+    index = create_compliant(tokens, fees=(0, 0, REDEEM_FEE), governance=timelock.address)
     governor = attach_governor(deployer, index.address, timelock, TEST_SETTINGS)
     for holder, shares in ((alice, 60 * ONE), (bob, 30 * ONE), (carol, 10 * ONE)):
+        register(holder)
         for token, owed in zip(tokens, index.preview_mint(shares), strict=True):
             token.mint(holder, owed, sender=holder)
             token.approve(index, owed, sender=holder)

@@ -315,23 +315,13 @@ def test_vote__deployment_of_another_chain__refused(deployed, deployment_file, t
 
 
 @pytest.fixture(scope="module")
-def compliant(
-    project, factory, deployer, governance, guardian, fee_recipient, placeholder_oracle, tokens, alice, chain
-):
-    """A compliant index CGOV governed by `governance` (an issuer's multisig), alice a registered holder of 10."""
-    from fixtures.vaults import Rebalancing
-
-    registry = project.IdentityRegistry.deploy(deployer, sender=deployer)
-    registry.add_agent(deployer, sender=deployer)
-    registry.register_identity(alice, 840, True, chain.pending_timestamp + 365 * DAY, sender=deployer)
-    tx = factory.create_compliant_vault(
-        "Governed Compliant", "CGOV", [t.address for t in tokens], [ONE] * 3, governance, guardian, fee_recipient,
-        0, 0, 0, DAY, Rebalancing(placeholder_oracle, 3).as_tuple(), (registry.address, [], 0, 0, 0), sender=deployer,
-    )  # fmt: skip
-    index = project.CompliantIndex.at(tx.events.filter(factory.CompliantVaultCreated)[0].index)
+def compliant(create_compliant, register, tokens, alice):
+    """A compliant index governed by `governance` (an issuer's multisig), alice a registered holder of 10."""
+    index = create_compliant(tokens)
     for token, owed in zip(tokens, index.preview_mint(10 * ONE), strict=True):
         token.mint(alice, owed, sender=alice)
         token.approve(index, owed, sender=alice)
+    register(alice)
     index.mint(10 * ONE, alice, sender=alice)
     return index
 
@@ -342,22 +332,31 @@ def test_bootstrap__deploy_handover_delegate_and_vote_accept_governance__the_tim
     dep = ["--deployment", str(deployment_file)]
     records = tmp_path / "governors.json"
     result = run(
-        "deploy", "--token", "CGOV", "--account", "TEST::0", "--voting-period", "5", "--out", str(records), *dep
+        "deploy",
+        "--token",
+        compliant.address,
+        "--account",
+        "TEST::0",
+        "--voting-period",
+        "5",
+        "--out",
+        str(records),
+        *dep,
     )
     assert result.exit_code == 0, result.output
-    record = json.loads(records.read_text())["CGOV"]
+    record = json.loads(records.read_text())["CIDX"]
     assert record["token"] == compliant.address
     governor = governor_container().at(record["governor"])
     gov = ["--governor", governor.address, *dep]
 
-    result = run("handover", "--index", "CGOV", *gov, "--account", "TEST::1")
+    result = run("handover", "--index", compliant.address, *gov, "--account", "TEST::1")
     assert result.exit_code == 0, result.output
     assert compliant.pending_governance() == record["timelock"]
-    result = run("delegate", "--token", "CGOV", "--account", "TEST::4", *dep)
+    result = run("delegate", "--token", compliant.address, "--account", "TEST::4", *dep)
     assert result.exit_code == 0, result.output
     assert compliant.getVotes(alice) == 10 * ONE
 
-    result = run("propose", "index.accept_governance", "--address", "CGOV", "--description", "Take the index", *gov,
+    result = run("propose", "index.accept_governance", "--address", compliant.address, "--description", "Take the index", *gov,
                  "--account", "TEST::4")  # fmt: skip
     pid = proposal_id(result)
     mine_past(chain, governor.proposalSnapshot(int(pid, 16)))
@@ -377,7 +376,7 @@ def test_propose__via_a_compliant_index__the_proposal_calls_govern_on_the_inner_
     governor = deployed[0]
     vault = compliant.vault()
     result = run("propose", "set_fees", "management_fee=0", "mint_fee=0", "redeem_fee=100", "--address", vault,
-                 "--via", "CGOV", "--description", "Fees through govern", "--governor", governor.address,
+                 "--via", compliant.address, "--description", "Fees through govern", "--governor", governor.address,
                  "--deployment", str(deployment_file), "--account", "TEST::4")  # fmt: skip
     assert result.exit_code == 0, result.output
     inner_call = governor_script.ACTIONS["set_fees"].calldata(
@@ -392,7 +391,7 @@ def test_propose__via_a_compliant_index__the_proposal_calls_govern_on_the_inner_
 
 
 def test_handover__not_the_index_governance__refused_with_the_index_reason(compliant, deployed, deployment_file):
-    result = run("handover", "--index", "CGOV", "--governor", deployed[0].address, "--deployment", str(deployment_file),
+    result = run("handover", "--index", compliant.address, "--governor", deployed[0].address, "--deployment", str(deployment_file),
                  "--account", "TEST::4")  # fmt: skip
     assert result.exit_code == 1
     assert "compliant_index: not governance" in result.output
