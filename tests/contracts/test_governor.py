@@ -371,3 +371,11 @@ def test_propose__compliant_index_holder_without_delegation__below_threshold(com
     first = governed(index, b"\x00" * 4, "anything")
     with ape.reverts(governor.GovernorInsufficientProposerVotes):
         governor.propose(*first.args(), sender=carol)
+
+
+def test_governor__clock__reads_the_tokens_erc6372_clock(dao, votes):
+    # GovernorVotes asks the token for its clock: a token without ERC-6372 would fall back to block numbers silently.
+    governor, _ = dao
+    assert governor.CLOCK_MODE() == votes.CLOCK_MODE() == "mode=blocknumber&from=default"
+    assert governor.clock() == votes.clock()
+    assert governor.COUNTING_MODE() == "support=bravo&quorum=for,abstain"
