@@ -29,6 +29,12 @@ CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
 	ape compile --force
 	touch $@
 
+# OpenZeppelin's Governor for holders' votes: governor/IndexGovernor.sol compiled by npm's solc-js (about 10 s) against
+# the pinned @openzeppelin/contracts, only when the source changes. Kept outside contracts/ so ape never compiles it.
+GOVERNOR := build/governor/IndexGovernor.json
+$(GOVERNOR): governor/IndexGovernor.sol governor/build.py | setup
+	python governor/build.py
+
 build/set-protocol-v2/package.json:
 	sh benchmarks/fetch_set.sh
 
@@ -39,7 +45,7 @@ build/set-protocol-v2/package.json:
 # waiting on anvil and on the commands they run). A new test folder must be added to UNIT_TESTS.
 UNIT_TESTS := tests/stateful tests/contracts tests/scripts tests/keeper tests/benchmarks
 XDIST ?= -n 2 --dist loadfile
-test: setup .build/.compiled
+test: setup .build/.compiled $(GOVERNOR)
 	@mkdir -p build
 	@ape test tests/integration -q >build/integration-tests.log 2>&1 & integration=$$!; \
 	ape test $(UNIT_TESTS) -q $(XDIST); unit=$$?; \
@@ -54,7 +60,7 @@ FAST_TESTS := tests/keeper tests/scripts/test_spec.py tests/scripts/test_example
 test-fast: setup .build/.compiled
 	ape test $(FAST_TESTS) -q $(XDIST)
 
-bench: setup .build/.compiled build/set-protocol-v2/package.json
+bench: setup .build/.compiled $(GOVERNOR) build/set-protocol-v2/package.json
 	python benchmarks/gas_vs_set.py
 	python benchmarks/rebalance_gas.py
 	python benchmarks/adapter_gas.py
@@ -62,7 +68,7 @@ bench: setup .build/.compiled build/set-protocol-v2/package.json
 	python benchmarks/keeper_bench.py
 
 # The story on a fresh anvil (node_modules/.bin/anvil) that ape starts on a free port and stops at the end.
-demo: setup .build/.compiled
+demo: setup .build/.compiled $(GOVERNOR)
 	APE_FOUNDRY_HOST=http://127.0.0.1:$$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		ape run demo --network ethereum:local:foundry
 

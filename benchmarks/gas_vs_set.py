@@ -38,6 +38,7 @@ from benchmarks.gas_table import (
     summary_line,
     targets_line,
 )
+from scripts.deploy import compliant_blueprints
 
 ROOT = Path(__file__).resolve().parent.parent
 SET_ARTIFACTS = ROOT / "build" / "set-protocol-v2" / "artifacts" / "contracts"
@@ -172,7 +173,9 @@ class IndexVaultSystem:
         policy_blueprint = project.RebalancePolicy.declare(sender=self.deployer).contract_address
         _check(blueprint is not None, "IndexVault blueprint declaration returned no contract address")
         _check(policy_blueprint is not None, "RebalancePolicy blueprint declaration returned no contract address")
-        self._factory = project.VaultFactory.deploy(blueprint, policy_blueprint, sender=self.deployer)
+        self._factory = project.VaultFactory.deploy(
+            blueprint, policy_blueprint, *compliant_blueprints(self.deployer), sender=self.deployer
+        )
         # Mint and redeem never read prices: an oracle with no feeds is enough.
         self._oracle = project.OracleRouter.deploy(
             self.governance, TIMELOCK_DELAY, ZERO_ADDRESS, 0, sender=self.deployer

@@ -24,6 +24,7 @@ from ape.logging import LogLevel, logger
 from eth_abi import encode
 
 from keeper.npm_artifacts import load_npm_artifact
+from scripts.deploy import compliant_blueprints
 
 BASKET_SIZES = (2, 5, 10)
 ONE = 10**18
@@ -68,7 +69,7 @@ def measure(n: int, roles) -> tuple[int, int]:
 
     vault_blueprint = project.IndexVault.declare(sender=deployer).contract_address
     policy_blueprint = project.RebalancePolicy.declare(sender=deployer).contract_address
-    factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=deployer)
+    factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, *compliant_blueprints(deployer), sender=deployer)
     # Component 0 sits 100 bps above its target and component 1 100 bps below: a trade of 50 bps of NAV is legal.
     targets = [BPS // n] * n
     targets[0] += BPS - sum(targets) - 100

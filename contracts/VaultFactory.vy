@@ -6,7 +6,11 @@
         `RebalancePolicy` from two blueprints, linked to each other for life,
         and keeps the registry that wallets, indexers and the keeper read:
         `vaults(i)`, `vault_count()`, `is_vault(addr)`, `policy_of(vault)` and
-        a `VaultCreated` event carrying every creation parameter.
+        a `VaultCreated` event carrying every creation parameter. The second
+        kind, `create_compliant_vault`, wraps such a vault in a `CompliantIndex`
+        (with its `ComplianceRules`) that is the vault's governance and
+        guardian: `compliant_of(vault)`, `is_compliant(index)` and a
+        `CompliantVaultCreated` event.
 @custom:security The factory holds no funds and has no owner. It trusts only
                  its immutable blueprints; every input check (components, units,
                  fee caps, roles, weights, limits) is made by the vault's and
@@ -25,17 +29,25 @@ from .modules import vault_params
 interface IVaultLink:
     def set_policy(policy: address): nonpayable
 
+interface ICompliantLink:
+    def initialize(vault: address, rules: address): nonpayable
+
 
 MAX_COMPONENTS: constant(uint256) = vault_params.MAX_COMPONENTS
 
 
 VAULT_BLUEPRINT: public(immutable(address))
 POLICY_BLUEPRINT: public(immutable(address))
+COMPLIANT_BLUEPRINT: public(immutable(address))
+RULES_BLUEPRINT: public(immutable(address))
 
 vaults: public(HashMap[uint256, address])
 vault_count: public(uint256)
 is_vault: public(HashMap[address, bool])
 policy_of: public(HashMap[address, address])
+# inner vault -> the CompliantIndex wrapping it (the vault is registered like any other, so keepers serve it).
+compliant_of: public(HashMap[address, address])
+is_compliant: public(HashMap[address, bool])
 
 
 event VaultCreated:
@@ -56,17 +68,32 @@ event VaultCreated:
     timelock_delay: uint256
     rebalancing: vault_params.PolicyParams
 
+event CompliantVaultCreated:
+    index: indexed(address)
+    vault: indexed(address)
+    creator: indexed(address)
+    rules: address
+    compliance: vault_params.ComplianceParams
+
 
 @deploy
-def __init__(vault_blueprint: address, policy_blueprint: address):
+def __init__(
+    vault_blueprint: address, policy_blueprint: address, compliant_blueprint: address, rules_blueprint: address
+):
     """
     @param vault_blueprint The `IndexVault` blueprint (ERC-5202) every vault is made from.
     @param policy_blueprint The `RebalancePolicy` blueprint every vault's policy is made from.
+    @param compliant_blueprint The `CompliantIndex` blueprint every compliant index is made from.
+    @param rules_blueprint The `ComplianceRules` blueprint every compliant index's rules are made from.
     """
     assert vault_blueprint.is_contract, "vault_factory: blueprint is not a contract"
     assert policy_blueprint.is_contract, "vault_factory: blueprint is not a contract"
+    assert compliant_blueprint.is_contract, "vault_factory: blueprint is not a contract"
+    assert rules_blueprint.is_contract, "vault_factory: blueprint is not a contract"
     VAULT_BLUEPRINT = vault_blueprint
     POLICY_BLUEPRINT = policy_blueprint
+    COMPLIANT_BLUEPRINT = compliant_blueprint
+    RULES_BLUEPRINT = rules_blueprint
 
 
 @external
@@ -132,6 +159,86 @@ def create_vault(
            and bounds (in `components` order) and keeper limits.
     @return The new vault's address (its policy is `policy_of(vault)`).
     """
+    return self._create_vault(
+        name,
+        symbol,
+        components,
+        units,
+        governance,
+        guardian,
+        fee_recipient,
+        management_fee,
+        mint_fee,
+        redeem_fee,
+        timelock_delay,
+        rebalancing,
+    )
+
+
+@external
+def create_compliant_vault(
+    name: String[25],
+    symbol: String[5],
+    components: DynArray[address, MAX_COMPONENTS],
+    units: DynArray[uint256, MAX_COMPONENTS],
+    governance: address,
+    guardian: address,
+    fee_recipient: address,
+    management_fee: uint256,
+    mint_fee: uint256,
+    redeem_fee: uint256,
+    timelock_delay: uint256,
+    rebalancing: vault_params.PolicyParams,
+    compliance: vault_params.ComplianceParams,
+) -> address:
+    """
+    @notice Create a compliant index: a `CompliantIndex` token (governance and
+            guardian as given) with its `ComplianceRules`, wrapping a new
+            `IndexVault` + `RebalancePolicy` whose governance and guardian are
+            the index, with the inner vault's minting paused for good (only
+            the index mints, under its rules). Anyone may call. The inner
+            vault's fees are paid in inner shares to `fee_recipient`.
+    @param compliance The rules: registry, blocked countries, holder and balance limits, lock-up.
+    @return The CompliantIndex (its inner vault is `vault()`, also `vaults(vault_count() - 1)`).
+    """
+    index: address = create_from_blueprint(COMPLIANT_BLUEPRINT, name, symbol, governance, guardian)
+    rules: address = create_from_blueprint(RULES_BLUEPRINT, index, timelock_delay, compliance)
+    vault: address = self._create_vault(
+        name,
+        symbol,
+        components,
+        units,
+        index,
+        index,
+        fee_recipient,
+        management_fee,
+        mint_fee,
+        redeem_fee,
+        timelock_delay,
+        rebalancing,
+    )
+    extcall ICompliantLink(index).initialize(vault, rules)
+    self.compliant_of[vault] = index
+    self.is_compliant[index] = True
+    log CompliantVaultCreated(index=index, vault=vault, creator=msg.sender, rules=rules, compliance=compliance)
+    return index
+
+
+@internal
+def _create_vault(
+    name: String[25],
+    symbol: String[5],
+    components: DynArray[address, MAX_COMPONENTS],
+    units: DynArray[uint256, MAX_COMPONENTS],
+    governance: address,
+    guardian: address,
+    fee_recipient: address,
+    management_fee: uint256,
+    mint_fee: uint256,
+    redeem_fee: uint256,
+    timelock_delay: uint256,
+    rebalancing: vault_params.PolicyParams,
+) -> address:
     vault: address = create_from_blueprint(
         VAULT_BLUEPRINT,
         name,

@@ -45,6 +45,19 @@ The format (every field is checked; an unknown field is an error, not ignored)::
                                    # market-cap, optional: top_n, cap (bps per component), market_caps (a JSON
                                    #   file or an http(s) URL of {symbol: USD})
 
+    compliance:                    # optional: makes it a compliant (security-token) index, VaultFactory's
+                                   # create_compliant_vault; without it, a plain index
+      registry: deploy             # required: an IdentityRegistry's 0x address, or "deploy" for a new one
+      blocked_countries: [408, 364]  # optional: ISO 3166-1 numeric codes (1..999; "004" or 4), at most 16
+      max_holders: 500             # optional: investor identities holding at once, 0 (default) = no limit
+      max_balance: 10000           # optional: index tokens one identity may hold over its wallets (decimals up
+                                   #   to 18), 0 (default) = no limit
+      lockup: 30d                  # optional: how long minted shares cannot be transferred (a duration, cap 5
+                                   #   years; default 0); redeeming is never locked
+      agents: [deployer]           # optional: accounts that register investors, freeze and recover wallets, at
+                                   #   most 8; with an existing registry, they must already be its agents (the
+                                   #   script checks) or the sender must be its governance (the script adds them)
+
 `IndexSpec.strategy` is the validated mapping with the YAML's keys (the stablecoin given as its component's
 symbol); the keeper's constructors call two of them differently: `risk_off` is `Momentum(risk_off_bps=...)` and
 `cap` is `MarketCapTopN(cap_bps=...)`.
@@ -113,8 +126,14 @@ DEFAULT_LIMITS = {
 
 SPEC_FIELDS = (
     "name", "symbol", "components", "share_value_usd", "fees", "roles", "timelock_delay", "limits", "adapters",
-    "strategy",
+    "strategy", "compliance",
 )  # fmt: skip
+COMPLIANCE_FIELDS = ("registry", "blocked_countries", "max_holders", "max_balance", "lockup", "agents")
+MAX_BLOCKED_COUNTRIES = 16  # vault_params.MAX_BLOCKED_COUNTRIES
+MAX_COUNTRY_CODE = 999  # ISO 3166-1 numeric codes have three digits
+# Not a contract rule (it stores the lock's end in 64 bits): a lock-up of more than five years is almost surely a typo.
+MAX_LOCKUP = 5 * 365 * DAY
+DEPLOY_REGISTRY = "deploy"
 COMPONENT_FIELDS = ("token", "weight", "min_weight", "max_weight", "unit")
 FEE_FIELDS = ("management", "mint", "redeem")
 FEE_CAPS = (MAX_MANAGEMENT_FEE, MAX_MINT_FEE, MAX_REDEEM_FEE)
@@ -144,6 +163,18 @@ class ComponentSpec:
 
 
 @dataclass(frozen=True)
+class ComplianceSpec:
+    """`vault_params.ComplianceParams` as a spec gives it, plus who the registry's agents are."""
+
+    registry: str | None  # an IdentityRegistry's address; None: deploy a new one
+    blocked_countries: tuple[int, ...]  # ISO 3166-1 numeric
+    max_holders: int  # 0 = no limit
+    max_balance: int  # index-token wei per identity, 0 = no limit
+    lockup: int  # seconds
+    agents: tuple[str, ...]  # addresses
+
+
+@dataclass(frozen=True)
 class IndexSpec:
     name: str
     symbol: str
@@ -159,6 +190,7 @@ class IndexSpec:
     limits: tuple[int, ...]  # in LIMIT_FIELDS order
     adapters: tuple[str, ...]  # addresses
     strategy: dict[str, Any]  # {"name": ..., **options}, validated
+    compliance: ComplianceSpec | None = None  # None: a plain index
 
 
 # --- YAML -------------------------------------------------------------------------------------------------------
@@ -267,6 +299,7 @@ def parse_spec(
         limits=_limits(spec.get("limits")),
         adapters=_adapters(spec.get("adapters"), adapters),
         strategy=_strategy(spec.get("strategy"), components),
+        compliance=_compliance(spec.get("compliance"), accounts),
     )
 
 
@@ -489,6 +522,76 @@ def _strategy(raw: Any, components: tuple[ComponentSpec, ...]) -> dict[str, Any]
     return strategy
 
 
+def _compliance(raw: Any, accounts: dict[str, str]) -> ComplianceSpec | None:
+    if raw is None:
+        return None
+    fields = _fields(raw, "compliance", COMPLIANCE_FIELDS, required=("registry",))
+    registry = None
+    if fields["registry"] != DEPLOY_REGISTRY:
+        if not (isinstance(fields["registry"], str) and fields["registry"].startswith("0x")):
+            _fail(
+                "compliance.registry",
+                f'expected an IdentityRegistry\'s 0x address or "deploy", got {_describe(fields["registry"])}',
+            )
+        registry = _nonzero(_address(fields["registry"], "compliance.registry"), "compliance.registry", "be a registry")
+    countries = _list(fields.get("blocked_countries", []), "compliance.blocked_countries", "ISO 3166-1 numeric codes")
+    if len(countries) > MAX_BLOCKED_COUNTRIES:
+        _fail(
+            "compliance.blocked_countries",
+            f"{len(countries)} countries, above the contract's limit of {MAX_BLOCKED_COUNTRIES}",
+        )
+    blocked: list[int] = []
+    for i, entry in enumerate(countries):
+        path = f"compliance.blocked_countries[{i}]"
+        code = _country(entry, path)
+        if code in blocked:
+            _fail(path, f"duplicate of compliance.blocked_countries[{blocked.index(code)}] ({code:03d})")
+        blocked.append(code)
+    max_holders = _whole(fields.get("max_holders", 0), "compliance.max_holders")
+    max_balance = _index_tokens(fields.get("max_balance", 0), "compliance.max_balance")
+    lockup = parse_duration(fields.get("lockup", 0), "compliance.lockup")
+    if lockup > MAX_LOCKUP:
+        _fail("compliance.lockup", f"{_duration(lockup)} is above {_duration(MAX_LOCKUP)} (five years): a typo?")
+    agents_raw = _list(fields.get("agents", []), "compliance.agents", "accounts")
+    if len(agents_raw) > MAX_INITIAL_ROLES:
+        _fail(
+            "compliance.agents", f"{len(agents_raw)} agents, above {MAX_INITIAL_ROLES} (governance can add more later)"
+        )
+    agents: list[str] = []
+    for i, entry in enumerate(agents_raw):
+        path = f"compliance.agents[{i}]"
+        agent = _nonzero(_account(entry, path, accounts), path, "be an agent")
+        if agent in agents:
+            _fail(path, f"duplicate of compliance.agents[{agents.index(agent)}]")
+        agents.append(agent)
+    return ComplianceSpec(registry, tuple(blocked), max_holders, max_balance, lockup, tuple(agents))
+
+
+def _country(value: Any, path: str) -> int:
+    """An ISO 3166-1 numeric code: a number 1..999, or its three digits as text ("004": YAML keeps a leading zero
+    as text)."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{3}", value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail(path, f'expected an ISO 3166-1 numeric code such as 840 or "004", got {_describe(value)}')
+    if not 1 <= value <= MAX_COUNTRY_CODE:
+        _fail(path, f"{value} is not an ISO 3166-1 numeric code (1..999)")
+    return value
+
+
+def _index_tokens(value: Any, path: str) -> int:
+    """A number of index tokens (decimals allowed, up to 18) as wei."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+        _fail(path, f"expected a number of index tokens, got {_describe(value)}")
+    amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not amount.is_finite() or amount < 0:
+        _fail(path, f"must not be negative, got {value}")
+    numerator, denominator = amount.as_integer_ratio()
+    if numerator * ONE % denominator:
+        _fail(path, f"{value} has more than 18 decimal places")
+    return numerator * ONE // denominator
+
+
 def _keeper_accepts(strategy_class: type, options: dict[str, Any]) -> Any:
     """The keeper's own strategy built from `options`: its checks (and its defaults for what the spec left out)
     judge the combination, so the spec and the keeper never disagree on what is valid."""
@@ -591,6 +694,21 @@ def create_vault_args(spec: IndexSpec, units: Sequence[int], oracle: str) -> tup
         spec.timelock_delay,
         policy,
     )
+
+
+def compliance_params(spec: IndexSpec, registry: str) -> tuple:
+    """`vault_params.ComplianceParams` for `create_compliant_vault`, with the registry's address (the spec's, or the
+    one the script deployed): (registry, blocked_countries, max_holders, max_balance, lockup)."""
+    if spec.compliance is None:
+        raise ValueError(f"{spec.symbol} is a plain index: its spec has no compliance section")
+    rules = spec.compliance
+    registry = _nonzero(_address(registry, "compliance.registry"), "compliance.registry", "be a registry")
+    return (registry, list(rules.blocked_countries), rules.max_holders, rules.max_balance, rules.lockup)
+
+
+def create_compliant_vault_args(spec: IndexSpec, units: Sequence[int], oracle: str, registry: str) -> tuple:
+    """`VaultFactory.create_compliant_vault`'s positional arguments: `create_vault`'s, then ComplianceParams."""
+    return (*create_vault_args(spec, units, oracle), compliance_params(spec, registry))
 
 
 # --- Small checks -----------------------------------------------------------------------------------------------

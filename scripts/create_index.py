@@ -6,6 +6,10 @@ when the spec gives a share value, shows what it will create, then calls `VaultF
         --role dao=TEST::1 --role keeper=TEST::7
 
 A role is an address, `TEST::n` (local chains) or an ape account alias. The create_vault call is simulated first.
+A spec with a `compliance:` section creates a compliant index (`create_compliant_vault`): with `registry: deploy` the
+script first deploys an IdentityRegistry, appoints the spec's agents and offers its governance to the index's
+governance (which accepts it with `accept_governance`); with an existing registry it checks the agents are its agents
+(or appoints them, when the sending account is its governance).
 """
 
 from pathlib import Path
@@ -15,8 +19,15 @@ from ape import project
 from ape.cli import ConnectedProviderCommand, account_option
 
 from keeper.errors import ConfigError
-from scripts._chain import call, connect, resolve_account
-from scripts._spec import SpecError, create_vault_args, load_spec, parse_spec, units_for
+from scripts._chain import ScriptError, call, connect, resolve_account
+from scripts._spec import (
+    SpecError,
+    create_compliant_vault_args,
+    create_vault_args,
+    load_spec,
+    parse_spec,
+    units_for,
+)
 from scripts._wallet import format_units
 
 
@@ -44,9 +55,47 @@ def create_index(account, deployment, spec_file: Path, roles: dict[str, str], ec
     for component, token, unit in zip(spec.components, tokens, units, strict=True):
         echo(f"  {component.symbol:8} target {component.weight / 100:6.2f}%  unit {format_units(unit, token.decimals())}")
     factory = project.VaultFactory.at(deployment.factory)
+    if spec.compliance is not None:
+        index = create_compliant(account, factory, spec, units, deployment.oracle_router, echo)
+        vault = project.IndexVault.at(index.vault())
+        return spec, vault, project.RebalancePolicy.at(factory.policy_of(vault))
     tx = call(account, factory.create_vault, *create_vault_args(spec, units, deployment.oracle_router))
     vault = project.IndexVault.at(tx.events.filter(factory.VaultCreated)[0].vault)
     return spec, vault, project.RebalancePolicy.at(factory.policy_of(vault))
+
+
+def create_compliant(account, factory, spec, units: list[int], oracle: str, echo=click.echo):
+    """The compliant index of `spec` (its registry deployed or checked first); returns the CompliantIndex."""
+    rules = spec.compliance
+    if rules.registry is None:
+        registry = project.IdentityRegistry.deploy(account.address, sender=account)
+        echo(f"  registry {registry.address} (new)")
+    else:
+        from ape import chain
+
+        if not chain.provider.get_code(rules.registry):
+            raise ScriptError(f"compliance.registry: {rules.registry} has no code on chain {chain.chain_id}")
+        registry = project.IdentityRegistry.at(rules.registry)
+    governing = registry.governance() == account.address
+    for agent in rules.agents:
+        if registry.is_agent(agent):
+            continue
+        if not governing:
+            raise ScriptError(f"compliance.agents: {agent} is not an agent of registry {registry.address}, and "
+                              f"{account.address} is not its governance to appoint it")  # fmt: skip
+        call(account, registry.add_agent, agent)
+    if rules.registry is None and spec.governance != account.address:
+        call(account, registry.transfer_governance, spec.governance)
+        echo(f"  registry governance offered to {spec.governance}: it calls accept_governance")
+    countries = ", ".join(f"{c:03d}" for c in rules.blocked_countries) or "none"
+    echo(f"  compliance: blocked {countries}, max holders {rules.max_holders or 'any'}, "
+         f"max balance {format_units(rules.max_balance, 18) if rules.max_balance else 'any'}, lock-up {rules.lockup} s")  # fmt: skip
+    args = create_compliant_vault_args(spec, units, oracle, registry.address)
+    tx = call(account, factory.create_compliant_vault, *args)
+    created = tx.events.filter(factory.CompliantVaultCreated)
+    if not created:
+        raise ScriptError("create_compliant_vault was mined without a CompliantVaultCreated event")
+    return project.CompliantIndex.at(created[0].index)
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -65,3 +114,6 @@ def cli(network, account, spec_file, deployment_file, roles):
         raise click.ClickException(str(error)) from None
     # The names the other scripts take for these: `--vault DPL`, `--address DPL` and `--address DPL.policy`.
     click.echo(f"vault  {vault.address}  {vault.symbol()}\npolicy {policy.address}  {vault.symbol()}.policy")
+    factory = project.VaultFactory.at(deployment.factory)
+    if hasattr(factory, "compliant_of") and int(compliant := factory.compliant_of(vault), 16):
+        click.echo(f"index  {compliant}  (the compliant token holders hold; the vault above is its inner vault)")

@@ -194,6 +194,7 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
     """The whole story; tables go to stdout, the deployment file and the chart to `out`."""
     # Imported here, not at the top: `ape run` executes every script module to list its commands, and a script module
     # already imported by another one (demo) would be executed a second time, with a RuntimeWarning from runpy.
+    from scripts._demo_compliance import compliance_story
     from scripts._demo_zap import zap_round_trip
     from scripts.create_index import create_index
     from scripts.deploy import deploy_protocol
@@ -291,6 +292,9 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
 
     click.echo("== 7. a wallet holding only USDC mints and redeems through the zap")
     zap_round_trip(deployment, indices[0].vault, a[ZAPPER])
+
+    click.echo("== 8. a compliant income index: investors, ERC-1404, a USDC dividend, holders vote through a Governor")
+    compliance_story(deployer, deployment)
 
     chart(indices, out / "nav_per_share.png")
     click.echo(f"== chart: {out / 'nav_per_share.png'}")

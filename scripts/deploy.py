@@ -37,13 +37,26 @@ def check(condition: bool, message: str) -> None:
         raise DeployError(f"deploy check failed: {message}")
 
 
+def compliant_blueprints(deployer) -> tuple[str, str]:
+    """The CompliantIndex and ComplianceRules blueprints, the factory's third and fourth arguments."""
+    return (
+        project.CompliantIndex.declare(sender=deployer).contract_address,
+        project.ComplianceRules.declare(sender=deployer).contract_address,
+    )
+
+
 def deploy_factory(deployer):
-    """The vault and policy blueprints and the VaultFactory that creates vaults from them."""
+    """The vault, policy, compliant index and rules blueprints and the VaultFactory that creates vaults from them."""
     vault_blueprint = project.IndexVault.declare(sender=deployer).contract_address
     policy_blueprint = project.RebalancePolicy.declare(sender=deployer).contract_address
-    factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=deployer)
+    compliant_blueprint, rules_blueprint = compliant_blueprints(deployer)
+    factory = project.VaultFactory.deploy(
+        vault_blueprint, policy_blueprint, compliant_blueprint, rules_blueprint, sender=deployer
+    )
     check(factory.VAULT_BLUEPRINT() == vault_blueprint and factory.POLICY_BLUEPRINT() == policy_blueprint,
           "factory blueprints")  # fmt: skip
+    check(factory.COMPLIANT_BLUEPRINT() == compliant_blueprint and factory.RULES_BLUEPRINT() == rules_blueprint,
+          "factory compliant blueprints")  # fmt: skip
     return factory
 
 

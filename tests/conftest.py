@@ -15,6 +15,8 @@ pytest_plugins = [
     "fixtures.market",
     "fixtures.anvil",
     "fixtures.flaky_rpc",
+    "fixtures.compliance",
+    "fixtures.governor",
 ]
 
 # Chain calls are slow and their timing varies; examples are judged by outcome, not speed.

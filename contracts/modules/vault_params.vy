@@ -3,8 +3,9 @@
 @title Vault Parameters
 @license MIT
 @notice The shapes `VaultFactory.create_vault` passes to a vault's
-        `RebalancePolicy`, in one place so both contracts (and the ABI that
-        scripts and the keeper read) agree. No state, no functions.
+        `RebalancePolicy` (and `create_compliant_vault` to a `CompliantIndex`),
+        in one place so the contracts (and the ABI that scripts and the keeper
+        read) agree. No state, no functions.
 """
 
 
@@ -39,3 +40,17 @@ struct PolicyParams:
     min_weights: DynArray[uint256, MAX_COMPONENTS]  # governance bounds on each target
     max_weights: DynArray[uint256, MAX_COMPONENTS]
     limits: Limits
+
+
+MAX_BLOCKED_COUNTRIES: constant(uint256) = 16
+
+
+# What `VaultFactory.create_compliant_vault` passes to a new `CompliantIndex`: the
+# transfer rules its holders live under. Tightening any field takes effect at
+# once; loosening any field (or changing the registry) waits the timelock.
+struct ComplianceParams:
+    registry: address  # an IdentityRegistry: who is an investor, from where, until when
+    blocked_countries: DynArray[uint16, MAX_BLOCKED_COUNTRIES]  # ISO 3166-1 numeric codes that may not hold
+    max_holders: uint256  # investor identities holding at once; 0 = no limit
+    max_balance: uint256  # shares one identity may hold over all its wallets; 0 = no limit
+    lockup: uint256  # seconds newly minted shares cannot be transferred (redeeming is never locked)

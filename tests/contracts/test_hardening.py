@@ -23,6 +23,7 @@ from claims import allowance, exact_claims, stored_units, surpluses
 from fixtures.market import min_out_bound, path
 from fixtures.vaults import DAY, Limits, Rebalancing
 from scripts import _world as world
+from scripts.deploy import compliant_blueprints
 
 ONE = 10**18
 SHARES = 1_000_000 * ONE
@@ -442,7 +443,9 @@ def unlocked_factory(project, deployer, policy_blueprint):
         ContractType(contractName="UnlockedVault", abi=json.loads(abi_text), deploymentBytecode={"bytecode": bytecode})
     )
     blueprint = container.declare(sender=deployer)
-    return project.VaultFactory.deploy(blueprint.contract_address, policy_blueprint.contract_address, sender=deployer)
+    return project.VaultFactory.deploy(
+        blueprint.contract_address, policy_blueprint.contract_address, *compliant_blueprints(deployer), sender=deployer
+    )
 
 
 def _reentrant_pair(factory, project, deployer, governance, guardian, fee_recipient, oracle, hooked_first: bool):

@@ -19,16 +19,19 @@ def base(factory):
     return factory.vault_count()
 
 
-def test_init__blueprint_contracts__stores_them(base, factory, blueprint, policy_blueprint):
+def test_init__blueprint_contracts__stores_them(base, factory, blueprint, policy_blueprint, compliant_blueprints):
     assert factory.VAULT_BLUEPRINT() == blueprint.contract_address
     assert factory.POLICY_BLUEPRINT() == policy_blueprint.contract_address
+    assert (factory.COMPLIANT_BLUEPRINT(), factory.RULES_BLUEPRINT()) == compliant_blueprints
     assert factory.vault_count() == base
 
 
-@pytest.mark.parametrize("which", ["vault", "policy"])
-def test_init__blueprint_not_a_contract__reverts(project, deployer, alice, blueprint, policy_blueprint, which):
-    blueprints = [blueprint.contract_address, policy_blueprint.contract_address]
-    blueprints[which == "policy"] = alice.address
+@pytest.mark.parametrize("which", ["vault", "policy", "compliant", "rules"])
+def test_init__blueprint_not_a_contract__reverts(
+    project, deployer, alice, blueprint, policy_blueprint, compliant_blueprints, which
+):
+    blueprints = [blueprint.contract_address, policy_blueprint.contract_address, *compliant_blueprints]
+    blueprints[["vault", "policy", "compliant", "rules"].index(which)] = alice.address
     with ape.reverts("vault_factory: blueprint is not a contract"):
         project.VaultFactory.deploy(*blueprints, sender=deployer)
 

@@ -447,7 +447,7 @@ REJECTIONS = [
     # top level
     ("unknown_field", lambda raw: raw.update(colour="red"),
      ("spec.colour: unknown field (expected one of name, symbol, components, share_value_usd, fees, roles, "
-     "timelock_delay, limits, adapters, strategy)")),
+     "timelock_delay, limits, adapters, strategy, compliance)")),
     ("missing_name", _delete("name"), "name: required field is missing"),
     ("missing_roles", _delete("roles"), "roles: required field is missing"),
     ("missing_timelock", _delete("timelock_delay"), "timelock_delay: required field is missing"),
@@ -646,7 +646,7 @@ def test_parse_spec__invalid_field__raises_with_field_path(change, message):
 def test_parse_spec__top_level_not_a_mapping__raises():
     with pytest.raises(SpecError, match=exactly(
         "spec: expected a mapping of fields (name, symbol, components, share_value_usd, fees, roles, timelock_delay, "
-        "limits, adapters, strategy), got a list"
+        "limits, adapters, strategy, compliance), got a list"
     )):  # fmt: skip
         parse([minimal()])
 

@@ -17,6 +17,7 @@ import reference as ref
 from claims import allowance, stored_units
 from fixtures.vaults import Rebalancing
 from scripts._governance import change_id
+from scripts.deploy import compliant_blueprints
 from stateful.model import VaultModel
 
 # (contract, decimals) of the component pool; index 4 is the blacklist token that can freeze a holder.
@@ -46,7 +47,9 @@ class Infrastructure:
                 token.mint(holder, FUNDING, sender=holder)
         blueprint = project.IndexVault.declare(sender=self.deployer).contract_address
         policy_blueprint = project.RebalancePolicy.declare(sender=self.deployer).contract_address
-        self.factory = project.VaultFactory.deploy(blueprint, policy_blueprint, sender=self.deployer)
+        self.factory = project.VaultFactory.deploy(
+            blueprint, policy_blueprint, *compliant_blueprints(self.deployer), sender=self.deployer
+        )
         self.oracle = project.OracleRouter.deploy(self.governance, TIMELOCK_DELAY, ZERO_ADDRESS, 0, sender=self.deployer)
         self.probe = project.VaultProbe.deploy(sender=self.deployer)
 

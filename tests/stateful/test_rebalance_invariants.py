@@ -23,6 +23,7 @@ from fixtures.oracles import DELAY
 from fixtures.uniswap import deploy_uniswap
 from fixtures.vaults import Limits, Rebalancing
 from scripts import _world as world
+from scripts.deploy import compliant_blueprints
 
 DAY = 86_400
 FEED_DECIMALS = 8
@@ -52,7 +53,7 @@ class Infrastructure:
                 token.mint(holder, FUNDING, sender=d)
         vault_blueprint = project.IndexVault.declare(sender=d).contract_address
         policy_blueprint = project.RebalancePolicy.declare(sender=d).contract_address
-        self.factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=d)
+        self.factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, *compliant_blueprints(d), sender=d)
         self.probe = project.VaultProbe.deploy(sender=d)
 
     def is_deployed(self) -> bool:
