@@ -1,0 +1,79 @@
+// One-token flows through IndexZap: legs built here with the Uniswap V2 router's quotes, one leg per component in
+// the vault's basket order. The zap checks every leg against the oracle (max_slippage_bps) and refunds what a leg
+// did not spend; the quotes here only size the legs and the bounds the user signs.
+import { encodeAbiParameters, zeroAddress } from "viem";
+import abis from "@abis";
+
+// What a leg may sell beyond the pool's quote, so a block's fee accrual or a small pool move does not fail the mint.
+export const LEG_BUFFER_BPS = 50n;
+const BPS = 10_000n;
+
+export const zapAvailable = (deployment) => Boolean(abis.IndexZap && deployment.index_zap);
+
+function path(from, to) {
+  return encodeAbiParameters([{ type: "address[]" }], [[from, to]]);
+}
+
+function same(a, b) {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * Mint `shares` paying `tokenIn`: for each component, the input the pool needs to buy what preview_mint pulls
+ * (getAmountsIn) plus the buffer. Returns {legs, maxIn, quoted, valueIn, valueOut}.
+ */
+export async function quoteZapMint({ client, deployment }, index, tokenIn, shares) {
+  const adapter = deployment.adapters.uniswap_v2;
+  const router = deployment.uniswap?.router;
+  const needs = await client.readContract({ address: index.vault, abi: abis.IndexVault, functionName: "preview_mint", args: [shares] });
+  const legs = await Promise.all(index.state.tokens.map(async (token, i) => {
+    if (same(token, tokenIn)) return { adapter: zeroAddress, data: "0x", amount_in: needs[i], quoted: needs[i] };
+    const [quoted] = await client.readContract({ address: router, abi: abis.UniswapV2Router02, functionName: "getAmountsIn", args: [needs[i], [tokenIn, token]] });
+    return { adapter, data: path(tokenIn, token), amount_in: (quoted * (BPS + LEG_BUFFER_BPS)) / BPS, quoted };
+  }));
+  const quoted = legs.reduce((sum, leg) => sum + leg.quoted, 0n);
+  const maxIn = legs.reduce((sum, leg) => sum + leg.amount_in, 0n);
+  const [valueIn, valueOut] = await Promise.all([
+    client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "value", args: [tokenIn, quoted] }),
+    index.navPerShare === null ? null : (shares * index.navPerShare) / 10n ** 18n,
+  ]);
+  return { legs: legs.map(({ quoted: _, ...leg }) => leg), maxIn, quoted, valueIn, valueOut };
+}
+
+/**
+ * Redeem `shares` to `tokenOut`: what preview_redeem pays of each component not skipped, sold through its pool
+ * (getAmountsOut). Returns {legs, quoted, valueIn, valueOut}.
+ */
+export async function quoteZapRedeem({ client, deployment }, index, tokenOut, shares, skip) {
+  const adapter = deployment.adapters.uniswap_v2;
+  const router = deployment.uniswap?.router;
+  const paid = await client.readContract({ address: index.vault, abi: abis.IndexVault, functionName: "preview_redeem", args: [shares] });
+  const outs = await Promise.all(index.state.tokens.map(async (token, i) => {
+    if (skip.some((s) => same(s, token)) || paid[i] === 0n) return 0n;
+    if (same(token, tokenOut)) return paid[i];
+    const amounts = await client.readContract({ address: router, abi: abis.UniswapV2Router02, functionName: "getAmountsOut", args: [paid[i], [token, tokenOut]] });
+    return amounts[1];
+  }));
+  const legs = index.state.tokens.map((token) => same(token, tokenOut)
+    ? { adapter: zeroAddress, data: "0x", amount_in: 0n }
+    : { adapter, data: path(token, tokenOut), amount_in: 0n });
+  const quoted = outs.reduce((a, b) => a + b, 0n);
+  const [valueOut, valueIn] = await Promise.all([
+    client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "value", args: [tokenOut, quoted] }),
+    index.navPerShare === null ? null : (shares * index.navPerShare) / 10n ** 18n,
+  ]);
+  return { legs, quoted, valueIn, valueOut };
+}
+
+/** Whether `token` takes EIP-2612 permits: it answers `nonces(owner)` and `DOMAIN_SEPARATOR()`. */
+export async function supportsPermit(client, token, owner) {
+  try {
+    await Promise.all([
+      client.readContract({ address: token, abi: abis.ERC20, functionName: "nonces", args: [owner] }),
+      client.readContract({ address: token, abi: abis.ERC20, functionName: "DOMAIN_SEPARATOR" }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  }
+}
