@@ -7,7 +7,7 @@ import { bps, fmt, short, usd, utc } from "./format.js";
 import { indexDetail, listIndices, tokens } from "./reads.js";
 import { Progress, TxFailed, reasonOf, send } from "./tx.js";
 import { discoverWallets } from "./wallets.js";
-import { quoteZapMint, quoteZapRedeem, supportsPermit, zapAvailable } from "./zap.js";
+import { LEG_BUFFER_BPS, quoteZapMint, quoteZapRedeem, supportsPermit, zapAvailable } from "./zap.js";
 
 const $ = (id) => document.getElementById(id);
 const BPS = 10_000n;
@@ -418,10 +418,15 @@ async function zapMintQuote() {
   const shares = parseShares("zap-mint-amount");
   const [token] = await tokens(state.config.client, [$("zap-mint-token").value]);
   const quote = await quoteZapMint(state.config, ix, token.address, shares);
-  return { ...quote, token, shares, lines: [
-    `Quote: about ${fmt(quote.quoted, token.decimals, token.symbol, { up: true })} for ${fmt(shares, 18, ix.symbol)}; ` +
-      `you sign for at most ${fmt(quote.maxIn, token.decimals, token.symbol, { up: true })}, and what is not spent comes back.`,
-    `Oracle value: you pay ${usd(quote.valueIn)}, the index tokens are worth ${quote.valueOut === null ? "—" : usd(quote.valueOut)}.`,
+  // The pools' price against the oracle's, without the buffer (whose extra components come back): what the
+  // zap's oracle bound (max_slippage) checks.
+  const premium = quote.valueOut ? Number(((quote.valueQuoted - quote.valueOut) * 10_000n) / quote.valueOut) : null;
+  return { ...quote, token, shares, premium, lines: [
+    `You pay ${fmt(quote.maxIn, token.decimals, token.symbol, { up: true })} for ${fmt(shares, 18, ix.symbol)}: the pools' ` +
+      `quote of ${fmt(quote.quoted, token.decimals, token.symbol, { up: true })} plus ${bps(LEG_BUFFER_BPS)} a leg, whose ` +
+      "extra components come back to you.",
+    `Oracle value: the pools ask ${usd(quote.valueQuoted)} for index tokens worth ${quote.valueOut === null ? "—" : usd(quote.valueOut)}` +
+      `${premium === null ? "" : ` (${bps(premium)} above the oracle)`}; the zap refuses more than the slippage you set.`,
   ] };
 }
 
@@ -432,9 +437,11 @@ async function zapRedeemQuote() {
   const slippage = slippageBps("zap-redeem-slippage");
   const quote = await quoteZapRedeem(state.config, ix, token.address, shares, skipped("zap-redeem"));
   const minOut = (quote.quoted * (BPS - slippage)) / BPS;
-  return { ...quote, token, shares, minOut, lines: [
+  const discount = quote.valueIn ? Number(((quote.valueIn - quote.valueOut) * 10_000n) / quote.valueIn) : null;
+  return { ...quote, token, shares, minOut, discount, lines: [
     `You receive about ${fmt(quote.quoted, token.decimals, token.symbol)}, at least ${fmt(minOut, token.decimals, token.symbol)}.`,
-    `Oracle value: the index tokens are worth ${quote.valueIn === null ? "—" : usd(quote.valueIn)}, you receive ${usd(quote.valueOut)}.`,
+    `Oracle value: the components redeemed are worth ${usd(quote.valueIn)}, the pools pay ${usd(quote.valueOut)}` +
+      `${discount === null ? "" : ` (${bps(discount)} below the oracle)`}.`,
   ] };
 }
 
@@ -472,6 +479,9 @@ async function zapMint() {
   showQuote("zap-mint-quote")(quote);
   const slippage = slippageBps("zap-mint-slippage");
   const { token, shares, maxIn, legs } = quote;
+  if (quote.premium !== null && BigInt(quote.premium) > slippage) {
+    throw new TxFailed(`The pools ask ${bps(quote.premium)} above the oracle value, more than your slippage of ${bps(slippage)}.`);
+  }
   const balance = await ctx.client.readContract({ address: token.address, abi: abis.ERC20, functionName: "balanceOf", args: [state.account] });
   if (balance < maxIn) {
     throw new TxFailed(`Not enough ${token.symbol}: you have ${fmt(balance, token.decimals, token.symbol)}, this mint may use ` +
@@ -494,7 +504,8 @@ async function zapMint() {
   const items = progress.plan([...steps, `Mint ${fmt(shares, 18, ix.symbol)} with ${token.symbol}`]);
   if (steps.length) await send(ctx, { address: token.address, abi: abis.ERC20, functionName: "approve", args: [zap, maxIn] }, items[0]);
   await send(ctx, { address: zap, abi: abis.IndexZap, functionName: "mint", args }, items[items.length - 1]);
-  // The zap refunds what it did not spend; an allowance it did not use is set back to zero.
+  // The zap pulls exactly the legs' input; if the vault owed a little less of the input itself by the time the mint
+  // was mined (fee accrual), the allowance left over is set back to zero.
   const left = await ctx.client.readContract({ address: token.address, abi: abis.ERC20, functionName: "allowance", args: [state.account, zap] });
   if (steps.length && left > 0n) {
     const item = el("li", {}, `Reset the ${token.symbol} allowance left over`);
@@ -513,6 +524,9 @@ async function zapRedeem() {
   const { token, shares, minOut, legs } = quote;
   await checkShares(shares);
   const slippage = slippageBps("zap-redeem-slippage");
+  if (quote.discount !== null && BigInt(quote.discount) > slippage) {
+    throw new TxFailed(`The pools pay ${bps(quote.discount)} below the oracle value, more than your slippage of ${bps(slippage)}.`);
+  }
   const allowance = await ctx.client.readContract({ address: ix.vault, abi: abis.IndexVault, functionName: "allowance", args: [state.account, zap] });
   const steps = allowance < shares ? [`Approve ${fmt(shares, 18, ix.symbol, { exact: true })} for the zap`] : [];
   const items = progress.plan([...steps, `Redeem ${fmt(shares, 18, ix.symbol)} to ${token.symbol} (at least ${fmt(minOut, token.decimals, token.symbol)})`]);

@@ -1,11 +1,13 @@
-// One-token flows through IndexZap: legs built here with the Uniswap V2 router's quotes, one leg per component in
-// the vault's basket order. The zap checks every leg against the oracle (max_slippage_bps) and refunds what a leg
-// did not spend; the quotes here only size the legs and the bounds the user signs.
+// One-token flows through IndexZap (contracts/IndexZap.vy): legs built here from the Uniswap V2 router's quotes, one
+// leg per component in the vault's basket order. The zap checks every leg against the vault's oracle
+// (max_slippage), buys at least what preview_mint owes of each component, and sends the components bought beyond
+// that back to the caller; the quotes here only size the legs and the bounds the user signs.
 import { encodeAbiParameters, zeroAddress } from "viem";
 import abis from "@abis";
 
-// What a leg may sell beyond the pool's quote, so a block's fee accrual or a small pool move does not fail the mint.
-export const LEG_BUFFER_BPS = 50n;
+// What a mint leg sells beyond the pool's exact quote (getAmountsIn), so a small pool move between the quote and
+// the block does not leave a leg short. It is not lost: the extra component bought comes back to the caller.
+export const LEG_BUFFER_BPS = 30n;
 const BPS = 10_000n;
 
 export const zapAvailable = (deployment) => Boolean(abis.IndexZap && deployment.index_zap);
@@ -20,29 +22,33 @@ function same(a, b) {
 
 /**
  * Mint `shares` paying `tokenIn`: for each component, the input the pool needs to buy what preview_mint pulls
- * (getAmountsIn) plus the buffer. Returns {legs, maxIn, quoted, valueIn, valueOut}.
+ * (getAmountsIn) plus the buffer. `maxIn` is exactly what the zap will pull (the legs plus what the vault owes of
+ * the input itself). Returns {legs, maxIn, quoted, valueIn, valueQuoted, valueOut}: the oracle values of the input
+ * pulled, of the pools' quote, and of the shares.
  */
 export async function quoteZapMint({ client, deployment }, index, tokenIn, shares) {
   const adapter = deployment.adapters.uniswap_v2;
   const router = deployment.uniswap?.router;
   const needs = await client.readContract({ address: index.vault, abi: abis.IndexVault, functionName: "preview_mint", args: [shares] });
   const legs = await Promise.all(index.state.tokens.map(async (token, i) => {
+    // The input itself is kept unswapped: the zap counts what the vault owes of it into the amount it pulls.
     if (same(token, tokenIn)) return { adapter: zeroAddress, data: "0x", amount_in: needs[i], quoted: needs[i] };
+    if (needs[i] === 0n) return { adapter: zeroAddress, data: "0x", amount_in: 0n, quoted: 0n };
     const [quoted] = await client.readContract({ address: router, abi: abis.UniswapV2Router02, functionName: "getAmountsIn", args: [needs[i], [tokenIn, token]] });
     return { adapter, data: path(tokenIn, token), amount_in: (quoted * (BPS + LEG_BUFFER_BPS)) / BPS, quoted };
   }));
   const quoted = legs.reduce((sum, leg) => sum + leg.quoted, 0n);
   const maxIn = legs.reduce((sum, leg) => sum + leg.amount_in, 0n);
-  const [valueIn, valueOut] = await Promise.all([
-    client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "value", args: [tokenIn, quoted] }),
-    index.navPerShare === null ? null : (shares * index.navPerShare) / 10n ** 18n,
-  ]);
-  return { legs: legs.map(({ quoted: _, ...leg }) => leg), maxIn, quoted, valueIn, valueOut };
+  const value = (amount) => client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "value", args: [tokenIn, amount] });
+  const [valueIn, valueQuoted] = await Promise.all([value(maxIn), value(quoted)]);
+  const valueOut = index.navPerShare === null ? null : (shares * index.navPerShare) / 10n ** 18n;
+  return { legs: legs.map(({ quoted: _, ...leg }) => leg), maxIn, quoted, valueIn, valueQuoted, valueOut };
 }
 
 /**
  * Redeem `shares` to `tokenOut`: what preview_redeem pays of each component not skipped, sold through its pool
- * (getAmountsOut). Returns {legs, quoted, valueIn, valueOut}.
+ * (getAmountsOut). Returns {legs, quoted, valueIn, valueOut}: the oracle values of the components the vault pays
+ * and of the quoted output.
  */
 export async function quoteZapRedeem({ client, deployment }, index, tokenOut, shares, skip) {
   const adapter = deployment.adapters.uniswap_v2;
@@ -54,15 +60,17 @@ export async function quoteZapRedeem({ client, deployment }, index, tokenOut, sh
     const amounts = await client.readContract({ address: router, abi: abis.UniswapV2Router02, functionName: "getAmountsOut", args: [paid[i], [token, tokenOut]] });
     return amounts[1];
   }));
-  const legs = index.state.tokens.map((token) => same(token, tokenOut)
+  // amount_in is ignored on redeem: each leg sells all the vault paid of its component.
+  const legs = index.state.tokens.map((token) => same(token, tokenOut) || skip.some((s) => same(s, token))
     ? { adapter: zeroAddress, data: "0x", amount_in: 0n }
     : { adapter, data: path(token, tokenOut), amount_in: 0n });
   const quoted = outs.reduce((a, b) => a + b, 0n);
-  const [valueOut, valueIn] = await Promise.all([
+  const received = index.state.tokens.map((token, i) => (skip.some((s) => same(s, token)) ? 0n : paid[i]));
+  const [valueOut, valuesIn] = await Promise.all([
     client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "value", args: [tokenOut, quoted] }),
-    index.navPerShare === null ? null : (shares * index.navPerShare) / 10n ** 18n,
+    client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "values", args: [index.state.tokens, received] }),
   ]);
-  return { legs, quoted, valueIn, valueOut };
+  return { legs, quoted, valueIn: valuesIn.reduce((a, b) => a + b, 0n), valueOut };
 }
 
 /** Whether `token` takes EIP-2612 permits: it answers `nonces(owner)` and `DOMAIN_SEPARATOR()`. */
