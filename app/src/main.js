@@ -382,7 +382,7 @@ function tokenSelect(id, label, options) {
 
 function slippageInput(id) {
   return [el("label", { for: id }, "Max slippage vs oracle (bps)"),
-    el("input", { id, name: id, type: "number", min: "1", max: "1000", step: "1", value: "100", required: true })];
+    el("input", { id, name: id, type: "number", min: "1", max: "1000", step: "1", value: "200", required: true })];
 }
 
 function zapForms(ix) {
@@ -544,10 +544,9 @@ async function run(flow) {
   state.busy = true;
   document.body.setAttribute("aria-busy", "true");
   progress.plan([]);
+  $("done").textContent = "";
   try {
-    const done = await flow();
-    $("error").textContent = "";
-    $("progress").append(el("li", { class: "done", id: "done" }, done));
+    $("done").textContent = await flow();
   } catch (error) {
     progress.fail(error instanceof TxFailed ? error.message : reasonOf(error));
   } finally {

@@ -22,6 +22,7 @@ from fixtures.anvil import ALICE, DEPLOYER, FEE_RECIPIENT, GOVERNANCE, GUARDIAN,
 from fixtures.vaults import DAY, Limits, Rebalancing
 from playwright.sync_api import expect, sync_playwright
 
+from scripts._world import FEED_DECIMALS, MAX_PRICE
 from scripts.build_app import build
 from scripts.deploy import deploy_protocol
 
@@ -45,6 +46,7 @@ def world(anvil):
     deployment, market = deploy_protocol(deployer, "ethereum:local:foundry", mock_world=True)
     factory = project.VaultFactory.at(deployment.factory)
     tokens = {t.symbol(): t for t in market.tokens}
+    tokens["PUSD"] = permit_token(deployer, market, tokens["USDC"])
     adapter = deployment.adapters["uniswap_v2"]
     vaults = []
     for name, symbol, fees in (("Test Index", "TIX", (0, 0, 50)), ("Second Index", "SIX", (0, 0, 0))):
@@ -62,11 +64,27 @@ def world(anvil):
             tokens[token].approve(vault, owed, sender=alice)
         vault.mint(HELD, alice, sender=alice)
     record = asdict(deployment)
+    record["tokens"]["PUSD"] = tokens["PUSD"].address
     if not record.get("index_zap"):  # until `ape run deploy` deploys the zap itself
         record["index_zap"] = project.IndexZap.deploy(deployment.uniswap["weth"], sender=deployer).address
     zap = project.IndexZap.at(record["index_zap"])
     return {"deployment": deployment, "record": record, "tokens": tokens, "vault": vaults[0], "second": vaults[1],
             "zap": zap, "uri": anvil.uri}  # fmt: skip
+
+
+def permit_token(deployer, market, usdc):
+    """PUSD: a $1 stablecoin with EIP-2612 permit, priced by the router and pooled against USDC only (so a zap leg
+    from it to WETH or WBTC routes through USDC)."""
+    token = project.PermitToken.deploy("Permit USD", "PUSD", 6, sender=deployer)
+    feed = project.MockAggregator.deploy(FEED_DECIMALS, 10**FEED_DECIMALS, sender=deployer)
+    config = (token, feed, DAY, 0, MAX_PRICE)
+    market.router.propose_feed(*config, sender=deployer)
+    chain.pending_timestamp += market.router.delay()
+    market.router.execute_feed(*config, sender=deployer)
+    market.refresh()
+    feed.set_answer(10**FEED_DECIMALS, sender=deployer)
+    market.uniswap.add_liquidity(token, usdc, 10**12, 10**12, deployer)  # $1M a side
+    return token
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +137,7 @@ def open_page(browser, site, world, request):
     yield opener
     SHOTS.mkdir(parents=True, exist_ok=True)
     for page in pages:
-        page.screenshot(path=str(SHOTS / f"{request.node.name.removeprefix('test_').split('__')[0]}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{request.node.name.removeprefix('test_')}.png"), full_page=True)
         page.context.close()
     assert not errors, f"the page threw: {errors}"
 
@@ -365,3 +383,24 @@ def test_zap_redeem__to_usdc__pays_at_least_min_out(open_page, world):
     assert vault.allowance(alice, world["zap"]) == 0
     zap_holds_nothing(world)
     assert wallet.signing_requests() == ["eth_sendTransaction"] * 2
+
+
+def test_zap_mint__permit_token__one_signature_and_one_transaction(open_page, world):
+    vault, alice, pusd = world["vault"], accounts.test_accounts[ALICE], world["tokens"]["PUSD"]
+    pusd.mint(alice, 1_000 * 10**6, sender=alice)
+    page, wallet = open_page()
+    connect(page)
+    open_index(page)
+    page.select_option("#zap-mint-token", label="PUSD")
+    page.fill("#zap-mint-amount", "1")
+    expect(page.locator("#zap-mint-quote")).to_contain_text("You pay ")
+    page.click("#zap-mint-submit")
+    finished(page, "Minted 1 TIX with PUSD.")
+    expect(page.locator("#progress li").first).to_have_text(re.compile(r"^Sign a permit for "))
+    assert vault.balanceOf(alice) == HELD + ONE
+    spent = 1_000 * 10**6 - pusd.balanceOf(alice)
+    # $300 through PUSD/USDC and then USDC/WETH and USDC/WBTC: two 0.3 % fees on two legs, one on the third.
+    assert 300 * 10**6 < spent <= 300 * 10**6 * 10_100 // 10_000
+    assert pusd.nonces(alice) == 1 and pusd.allowance(alice, world["zap"]) == 0  # the permit was used up exactly
+    zap_holds_nothing(world)
+    assert wallet.signing_requests() == ["eth_signTypedData_v4", "eth_sendTransaction"]
