@@ -14,7 +14,9 @@ const BPS = 10_000n;
 const PERMIT_SECONDS = 1_800n;
 const EXIT_WINDOW = "A change is queued: redeeming is fee-free until it executes.";
 
-const state = { config: null, wallet: null, account: null, walletChain: null, vault: null, index: null, busy: false };
+const state = {
+  config: null, wallet: null, account: null, walletChain: null, walletNodeOk: true, vault: null, index: null, busy: false,
+};
 const progress = new Progress($("progress"), $("error"));
 
 /** A DOM element: el("td", {class: "num"}, "1.5 WETH"). */
@@ -78,7 +80,13 @@ async function connect(wallet) {
     state.wallet = wallet;
     state.account = getAddress(account);
     state.walletChain = Number(await wallet.provider.request({ method: "eth_chainId" }));
-    wallet.provider.on?.("chainChanged", (id) => { state.walletChain = Number(id); renderAccount(); refresh(); });
+    await checkWalletNode();
+    wallet.provider.on?.("chainChanged", async (id) => {
+      state.walletChain = Number(id);
+      await checkWalletNode();
+      renderAccount();
+      refresh();
+    });
     wallet.provider.on?.("accountsChanged", (accounts) => {
       state.account = accounts.length ? getAddress(accounts[0]) : null;
       renderAccount();
@@ -92,8 +100,17 @@ async function connect(wallet) {
   }
 }
 
+/** On a local chain id, whether the wallet's node is the deployment's chain (block 0), not another local node. */
+async function checkWalletNode() {
+  const { deployment, local } = state.config;
+  state.walletNodeOk = true;
+  if (!local || !deployment.genesis_hash || state.walletChain !== deployment.chain_id) return;
+  const genesis = await state.wallet.provider.request({ method: "eth_getBlockByNumber", params: ["0x0", false] }).catch(() => null);
+  state.walletNodeOk = genesis?.hash === deployment.genesis_hash;
+}
+
 function onRightChain() {
-  return state.walletChain === state.config.deployment.chain_id;
+  return state.walletChain === state.config.deployment.chain_id && state.walletNodeOk;
 }
 
 function renderAccount() {
@@ -104,7 +121,10 @@ function renderAccount() {
   }
   const want = state.config.deployment.chain_id;
   const parts = [el("span", {}, `Connected: ${state.account} (${state.wallet.info.name}), chain ${state.walletChain}`)];
-  if (!onRightChain()) {
+  if (state.walletChain === want && !state.walletNodeOk) {
+    parts.push(el("p", { class: "short", id: "wrong-chain" }, `Your wallet's node for chain ${want} is another local ` +
+      `chain than the one deployments/${state.config.name}.json was written for: point the wallet at ${state.config.rpc}.`));
+  } else if (!onRightChain()) {
     parts.push(el("p", { class: "short", id: "wrong-chain" },
       `Your wallet is on chain ${state.walletChain}; this deployment is on chain ${want}.`));
     parts.push(el("button", { type: "button", id: "switch-chain", onclick: switchChain }, `Switch wallet to chain ${want}`));
@@ -132,7 +152,10 @@ async function switchChain() {
 /** What `send` needs, or a sentence saying why the user cannot sign yet. */
 function signer() {
   if (!state.account) throw new TxFailed("Connect a wallet first.");
-  if (!onRightChain()) throw new TxFailed(`Switch your wallet to chain ${state.config.deployment.chain_id} first.`);
+  if (!onRightChain()) {
+    throw new TxFailed(state.walletNodeOk ? `Switch your wallet to chain ${state.config.deployment.chain_id} first.`
+      : `Point your wallet at ${state.config.rpc}: its node is another local chain.`);
+  }
   const wallet = createWalletClient({ chain: state.config.chain, transport: custom(state.wallet.provider) });
   return { client: state.config.client, wallet, account: state.account, chain: state.config.chain };
 }

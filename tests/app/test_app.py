@@ -113,15 +113,15 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, site, world, request):
-    """open_page(chain_id=None) -> (page, wallet): the page with the test wallet injected (on `chain_id`, default
-    the node's), this module's deployment file served as deployments/ethereum-local.json. Saves a screenshot
+    """open_page(chain_id=None, other_node=False) -> (page, wallet): the page with the test wallet injected (on
+    `chain_id`, default the node's; `other_node`: its node has another block 0), this module's deployment file served as deployments/ethereum-local.json. Saves a screenshot
     named after the test when it ends."""
     pages = []
     alice = accounts.test_accounts[ALICE]
     deployment = json.dumps(world["record"])
 
-    def opener(chain_id: int | None = None):
-        wallet = InjectedWallet(world["uri"], alice.private_key, chain_id or chain.chain_id)
+    def opener(chain_id: int | None = None, other_node: bool = False):
+        wallet = InjectedWallet(world["uri"], alice.private_key, chain_id or chain.chain_id, other_node=other_node)
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
@@ -193,6 +193,17 @@ def test_connect__wallet_on_another_chain__switches_before_signing(open_page, wo
     assert world["vault"].balanceOf(wallet.address) == HELD - ONE
 
 
+def test_connect__wallet_on_another_local_node__refuses_to_sign(open_page, world):
+    page, wallet = open_page(other_node=True)  # chain 31337 too, but not the deployment's chain
+    connect(page)
+    expect(page.locator("#wrong-chain")).to_contain_text("another local chain")
+    open_index(page)
+    page.fill("#redeem-amount", "1")
+    page.click("#redeem-submit")
+    expect(page.locator("#error")).to_contain_text("its node is another local chain")
+    assert wallet.signing_requests() == [] and world["vault"].balanceOf(wallet.address) == HELD
+
+
 def test_browse__without_wallet__lists_indices_and_basket(open_page, world):
     page, wallet = open_page()
     rows = page.locator("#index-list tbody tr")
@@ -211,6 +222,8 @@ def test_browse__without_wallet__lists_indices_and_basket(open_page, world):
     expect(basket.nth(2)).to_contain_text("0.02 WBTC")  # 10 shares x 0.002 WBTC
     expect(basket.nth(2)).to_contain_text("33.33 %")
     expect(page.locator("#banner")).to_be_hidden()
+    unlabelled = page.eval_on_selector_all("input, select", "nodes => nodes.filter(n => !n.labels.length).map(n => n.id)")
+    assert unlabelled == [] and page.locator("input").count() >= 12  # every input has a label
     expect(page.get_by_text("No governance change is queued.")).to_be_visible()
     assert wallet.requests == []  # browsing asked the wallet nothing
 
@@ -262,12 +275,17 @@ def test_redeem_in_kind__skip_wbtc__pays_the_rest_and_forfeits_wbtc(open_page, w
     paid = dict(zip(BASKET, vault.preview_redeem(shares), strict=True))
     before = balances(world, alice)
     page, wallet = open_page()
-    connect(page)
-    open_index(page)
-    page.fill("#redeem-amount", "2")
-    page.get_by_role("form", name="Redeem in kind").get_by_label("Skip WBTC").check()
+    # From the keyboard only: Enter on buttons, Space on the checkbox, Enter in the amount submits the form.
+    page.get_by_role("button", name="Connect Test Wallet").press("Enter")
+    expect(page.locator("#account")).to_contain_text("Connected: ")
+    page.get_by_role("button", name="Open Test Index").press("Enter")
+    expect(page.locator("#index-heading")).to_be_focused()
+    form = page.get_by_role("form", name="Redeem in kind")
+    amount = form.get_by_label("Index tokens to redeem (TIX)")
+    amount.press_sequentially("2")
+    form.get_by_label("Skip WBTC").press("Space")
     expect(page.locator("#redeem-preview")).to_contain_text("skipped (forfeited)")
-    page.click("#redeem-submit")
+    amount.press("Enter")
     finished(page, "Redeemed 2 TIX.")
     after = balances(world, alice)
     assert vault.balanceOf(alice) == HELD - shares
