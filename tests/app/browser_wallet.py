@@ -42,6 +42,7 @@ class InjectedWallet:
     chain_id: int  # the chain the wallet says it is on (a test starts it elsewhere to see the switch)
     requests: list = field(default_factory=list)  # every method the page asked, in order
     other_node: bool = False  # answer as a wallet pointed at another local node (another block 0) would
+    sent: list = field(default_factory=list)  # (hash, gas limit) of every transaction it sent
 
     @property
     def address(self) -> str:
@@ -94,4 +95,6 @@ class InjectedWallet:
             "gas": gas, "nonce": int(rpc(self.node, "eth_getTransactionCount", [self.address, "pending"]), 16),
             "maxFeePerGas": 2 * base_fee + PRIORITY_FEE, "maxPriorityFeePerGas": PRIORITY_FEE,
         }, self.key)  # fmt: skip
-        return rpc(self.node, "eth_sendRawTransaction", ["0x" + signed.raw_transaction.hex()])
+        tx_hash = rpc(self.node, "eth_sendRawTransaction", ["0x" + signed.raw_transaction.hex()])
+        self.sent.append((tx_hash, gas))
+        return tx_hash

@@ -253,6 +253,9 @@ def test_mint_in_kind__approvals_then_mint__pulls_preview_exactly(open_page, wor
     assert {s: before[s] - after[s] for s in BASKET} == owed
     assert all(world["tokens"][s].allowance(alice, vault) == 0 for s in BASKET)  # exact approvals, nothing left
     assert wallet.signing_requests() == ["eth_sendTransaction"] * 4
+    # Every limit the page set covers the fee-accrual path's margin: (estimate + 40,000) x 1.2, as the scripts do.
+    for tx_hash, gas in wallet.sent:
+        assert gas >= (chain.provider.get_receipt(tx_hash).gas_used + 40_000) * 12 // 10
 
 
 def test_mint_in_kind__insufficient_balance__refused_before_any_signature(open_page, world):
