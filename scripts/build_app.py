@@ -56,7 +56,7 @@ def build() -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "abis.json").write_text(json.dumps(extract_abis(), indent=1) + "\n")
     vite = ROOT / "node_modules/.bin/vite"
-    result = subprocess.run([str(vite), "build", "--config", "app/vite.config.js", "--logLevel", "warn"],
+    result = subprocess.run([str(vite), "build", "--config", "app/vite.config.js", "--logLevel", "warn"], check=False,
                             cwd=ROOT, capture_output=True, text=True)  # fmt: skip
     if result.returncode != 0:
         raise BuildError(f"vite build failed:\n{result.stdout}{result.stderr}")

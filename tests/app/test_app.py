@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from ape import accounts, chain, project
+from browser_wallet import InjectedWallet
 from fixtures.anvil import ALICE, DEPLOYER, FEE_RECIPIENT, GOVERNANCE, GUARDIAN, free_port
 from fixtures.vaults import DAY, Limits, Rebalancing
 from playwright.sync_api import expect, sync_playwright
@@ -25,8 +26,6 @@ from playwright.sync_api import expect, sync_playwright
 from scripts._world import FEED_DECIMALS, MAX_PRICE
 from scripts.build_app import build
 from scripts.deploy import deploy_protocol
-
-from browser_wallet import InjectedWallet
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "build" / "app"
@@ -128,7 +127,9 @@ def open_page(browser, site, world, request):
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.expose_function("__testWallet", wallet.handle)
         page.add_init_script(path=str(Path(__file__).with_name("browser_wallet.js")))
-        page.route("**/deployments/*.json", lambda route: route.fulfill(body=deployment, content_type="application/json"))
+        page.route(
+            "**/deployments/*.json", lambda route: route.fulfill(body=deployment, content_type="application/json")
+        )
         page.goto(f"{site}/?rpc={world['uri']}")
         pages.append(page)
         return page, wallet
@@ -222,7 +223,9 @@ def test_browse__without_wallet__lists_indices_and_basket(open_page, world):
     expect(basket.nth(2)).to_contain_text("0.02 WBTC")  # 10 shares x 0.002 WBTC
     expect(basket.nth(2)).to_contain_text("33.33 %")
     expect(page.locator("#banner")).to_be_hidden()
-    unlabelled = page.eval_on_selector_all("input, select", "nodes => nodes.filter(n => !n.labels.length).map(n => n.id)")
+    unlabelled = page.eval_on_selector_all(
+        "input, select", "nodes => nodes.filter(n => !n.labels.length).map(n => n.id)"
+    )
     assert unlabelled == [] and page.locator("input").count() >= 12  # every input has a label
     expect(page.get_by_text("No governance change is queued.")).to_be_visible()
     assert wallet.requests == []  # browsing asked the wallet nothing
@@ -338,7 +341,9 @@ def test_redeem__change_queued__banner_and_fee_free(open_page, world):
     finished(page, "Redeemed 1 TIX.")
     # Fee-free: a whole share's worth of USDC, not 99.5 % of it.
     assert world["tokens"]["USDC"].balanceOf(alice) - before == paid[0] == UNITS[0]
-    assert vault.balanceOf(accounts.test_accounts[FEE_RECIPIENT]) == 0 and wallet.signing_requests() == ["eth_sendTransaction"]
+    assert vault.balanceOf(accounts.test_accounts[FEE_RECIPIENT]) == 0 and wallet.signing_requests() == [
+        "eth_sendTransaction"
+    ]
 
 
 # ---- one token through the zap -----------------------------------------------------------------------------------
