@@ -1,5 +1,6 @@
 // Reads: the factory's registry, each vault through VaultLens, token metadata, queued timelock changes.
 import abis from "@abis";
+import { short } from "./format.js";
 
 const tokenMeta = new Map(); // address -> {symbol, decimals}
 
@@ -13,10 +14,6 @@ export async function tokens(client, addresses) {
     tokenMeta.set(address.toLowerCase(), { address, symbol, decimals: Number(decimals) });
   }));
   return addresses.map((a) => tokenMeta.get(a.toLowerCase()));
-}
-
-function short(address) {
-  return `${address.slice(0, 6)}…${address.slice(-4)}`;
 }
 
 function read(client, address, abi, functionName, args = []) {
