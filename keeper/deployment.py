@@ -35,6 +35,7 @@ class Deployment:
     uniswap: dict[str, str] = field(default_factory=dict)  # factory, router, weth (local worlds)
     block: int = 0  # the block the factory was deployed in: where event scans start
     genesis_hash: str = ""  # hash of block 0; recorded on local chains, where the chain id does not tell nodes apart
+    index_zap: str = ""  # IndexZap (mint/redeem with one token); empty when deployed without a WETH
 
     def address_fields(self) -> dict[str, str]:
         return {
@@ -45,6 +46,7 @@ class Deployment:
             **{f"tokens.{k}": v for k, v in self.tokens.items()},
             **{f"feeds.{k}": v for k, v in self.feeds.items()},
             **{f"uniswap.{k}": v for k, v in self.uniswap.items()},
+            **({"index_zap": self.index_zap} if self.index_zap else {}),
         }  # fmt: skip
 
 

@@ -41,6 +41,7 @@ SPECS = (ROOT / "examples" / "defi.yaml", ROOT / "examples" / "momentum.yaml")
 SHARES = 100 * ONE  # what alice mints of each index
 # Roles: the test mnemonic's accounts (anvil funds them).
 DEPLOYER, DAO, GUARDIAN, ALICE, DEFI_KEEPER, MOMENTUM_KEEPER = 0, 1, 2, 4, 7, 8
+ZAPPER = 5  # holds only USDC: mints and redeems through the zap
 WARMUP_DAYS = 21  # quiet days before week 1 so the momentum strategist has history to read
 
 
@@ -197,6 +198,7 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
     from scripts.deploy import deploy_protocol
     from scripts.mint import mint
     from scripts.redeem import redeem
+    from scripts._demo_zap import zap_round_trip
 
     a = accounts.test_accounts
     deployer, alice = a[DEPLOYER], a[ALICE]
@@ -286,6 +288,9 @@ def run(network: str, weeks: int, out: Path) -> list[Index]:
         got = [t.balanceOf(alice) - b for t, b in zip(index.tokens, before, strict=True)]
         click.echo(f"   {index.vault.symbol()}: " + ", ".join(
             f"{format_units(g, t.decimals())} {t.symbol()}" for t, g in zip(index.tokens, got, strict=True)))
+
+    click.echo("== 7. a wallet holding only USDC mints and redeems through the zap")
+    zap_round_trip(deployment, indices[0].vault, a[ZAPPER])
 
     chart(indices, out / "nav_per_share.png")
     click.echo(f"== chart: {out / 'nav_per_share.png'}")

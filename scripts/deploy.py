@@ -5,9 +5,9 @@ which `create_index`, `mint`, `redeem`, `governance` and the keeper (`--deployme
     ape run deploy --network ethereum:local:foundry --account TEST::0 --mock-world     # after `make chain`
 
 Deploys the OracleRouter (governance: --governance, default the deployer; timelock --delay), the vault and policy
-blueprints, the VaultFactory, the VaultLens and the Uniswap V2 adapter. With --mock-world (local chains only) it
-first deploys mock tokens with Chainlink-style feeds and a real Uniswap V2 with pools at the oracle prices, and sets
-every feed. After each step it checks what it deployed; on a public network it asks before spending gas.
+blueprints, the VaultFactory, the VaultLens, the Uniswap V2 adapter and the IndexZap (given a WETH: --weth, or the
+mock world's WETH9). With --mock-world (local chains only) it first deploys mock tokens with Chainlink-style feeds and
+a real Uniswap V2 with pools at the oracle prices, and sets every feed. After each step it checks what it deployed; on a public network it asks before spending gas.
 """
 
 from pathlib import Path
@@ -45,7 +45,7 @@ def deploy_factory(deployer):
 
 def deploy_protocol(
     deployer, network: str, *, governance: str | None = None, delay: int = DAY, uniswap_router: str | None = None,
-    mock_world: bool = False, liquidity=None,
+    mock_world: bool = False, liquidity=None, weth: str | None = None,
 ) -> tuple[Deployment, Market | None]:  # fmt: skip
     """Everything `deploy` does, as a function (the demo and the tests call it); returns the deployment and the
     mock market when one was deployed."""
@@ -71,6 +71,14 @@ def deploy_protocol(
     if uniswap_router:
         check(len(chain.provider.get_code(uniswap_router)) > 0, f"no contract at --uniswap-router {uniswap_router}")
         adapters["uniswap_v2"] = project.UniswapV2Adapter.deploy(uniswap_router, sender=deployer).address
+    # The zap wraps ETH into this WETH (the mock world's WETH9, or --weth); without one there is no zap.
+    weth = market.uniswap.weth.address if market else weth
+    index_zap = ""
+    if weth:
+        check(len(chain.provider.get_code(weth)) > 0, f"no contract at --weth {weth}")
+        zap = project.IndexZap.deploy(weth, sender=deployer)
+        check(zap.WETH() == weth, "zap WETH")
+        index_zap = zap.address
 
     deployment = Deployment(
         network=network, chain_id=chain.chain_id, deployer=deployer.address, oracle_router=router.address,
@@ -81,7 +89,7 @@ def deploy_protocol(
         uniswap={"factory": market.uniswap.factory.address, "router": uniswap_router,
                  "weth": market.uniswap.weth.address} if market else {},
         block=chain.blocks.head.number,
-        genesis_hash=genesis_hash() if chain.chain_id in LOCAL_CHAIN_IDS else "",
+        genesis_hash=genesis_hash() if chain.chain_id in LOCAL_CHAIN_IDS else "", index_zap=index_zap,
     )  # fmt: skip
     return deployment, market
 
@@ -94,9 +102,10 @@ def deploy_protocol(
               help="Oracle router timelock, seconds (1-30 days).")  # fmt: skip
 @click.option("--uniswap-router", help="Uniswap V2 Router02 the adapter trades through (none: no adapter).")
 @click.option("--mock-world", is_flag=True, help="Local chains: also deploy mock tokens, feeds and Uniswap V2.")
+@click.option("--weth", help="WETH the zap wraps ETH into (the mock world uses its WETH9; none: no zap).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Deployment file (default deployments/<network>.json).")
 @click.option("--yes", is_flag=True, help="Do not ask before deploying to a public network.")
-def cli(network, account, governance, delay, uniswap_router, mock_world, out, yes):
+def cli(network, account, governance, delay, uniswap_router, mock_world, weth, out, yes):
     """Deploy the oracle router, blueprints, factory, lens and adapter; write the deployment file."""
     refuse_throwaway_node()
     governance = resolve_account(governance) if governance else None
@@ -105,13 +114,15 @@ def cli(network, account, governance, delay, uniswap_router, mock_world, out, ye
     unlock(account)
     deployment, _ = deploy_protocol(
         account, network.choice, governance=governance, delay=delay, uniswap_router=uniswap_router,
-        mock_world=mock_world,
+        mock_world=mock_world, weth=weth,
     )  # fmt: skip
     path = Path(out) if out else deployment_path(network.choice)
     save_deployment(deployment, path)
     click.echo(f"factory {deployment.factory}\nlens    {deployment.lens}\nrouter  {deployment.oracle_router}")
     for name, address in deployment.adapters.items():
         click.echo(f"adapter {name} {address}")
+    if deployment.index_zap:
+        click.echo(f"zap     {deployment.index_zap}")
     if deployment.tokens:
         click.echo(f"tokens  {', '.join(deployment.tokens)}")
     click.echo(f"wrote {path}")
