@@ -64,9 +64,7 @@ def world(anvil):
         vault.mint(HELD, alice, sender=alice)
     record = asdict(deployment)
     record["tokens"]["PUSD"] = tokens["PUSD"].address
-    if not record.get("index_zap"):  # until `ape run deploy` deploys the zap itself
-        record["index_zap"] = project.IndexZap.deploy(deployment.uniswap["weth"], sender=deployer).address
-    zap = project.IndexZap.at(record["index_zap"])
+    zap = project.IndexZap.at(deployment.index_zap)  # the mock world's deploy includes the zap
     return {"deployment": deployment, "record": record, "tokens": tokens, "vault": vaults[0], "second": vaults[1],
             "zap": zap, "uri": anvil.uri}  # fmt: skip
 
