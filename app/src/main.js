@@ -162,17 +162,23 @@ function signer() {
 
 // ---- the indices -------------------------------------------------------------------------------------------------
 
+let refreshes = 0;
+
+/** Read the chain again and redraw; a refresh that a newer one overtook draws nothing (its numbers are older). */
 async function refresh() {
   const { client, deployment } = state.config;
+  const ticket = ++refreshes;
   try {
     const list = await listIndices(client, deployment);
+    const detail = state.vault ? await indexDetail(client, deployment, state.vault, state.account) : null;
+    if (ticket !== refreshes) return;
     renderList(list);
-    if (state.vault) {
-      state.index = await indexDetail(client, deployment, state.vault, state.account);
+    if (detail) {
+      state.index = detail;
       renderIndex();
     }
   } catch (error) {
-    $("index-list").textContent = `Could not read the indices: ${reasonOf(error)}`;
+    if (ticket === refreshes) $("index-list").textContent = `Could not read the indices: ${reasonOf(error)}`;
   }
 }
 
@@ -241,6 +247,7 @@ function renderIndex() {
     if (input.type === "checkbox") input.checked = checked;
     else input.value = value;
   }
+  showBusy();
 }
 
 // ---- mint and redeem in kind -------------------------------------------------------------------------------------
@@ -561,11 +568,18 @@ async function zapRedeem() {
 
 // ---- running a flow ----------------------------------------------------------------------------------------------
 
+/** While a flow runs, and until the page has read the chain again after it, every submit button is disabled. */
+function showBusy() {
+  for (const button of document.querySelectorAll("#index button[type=submit]")) button.disabled = state.busy;
+  if (state.busy) document.body.setAttribute("aria-busy", "true");
+  else document.body.removeAttribute("aria-busy");
+}
+
 /** One flow at a time; its outcome in words, then fresh numbers from the chain. */
 async function run(flow) {
   if (state.busy) return;
   state.busy = true;
-  document.body.setAttribute("aria-busy", "true");
+  showBusy();
   progress.plan([]);
   $("done").textContent = "";
   try {
@@ -573,9 +587,9 @@ async function run(flow) {
   } catch (error) {
     progress.fail(error instanceof TxFailed ? error.message : reasonOf(error));
   } finally {
-    state.busy = false;
-    document.body.removeAttribute("aria-busy");
     await refresh();
+    state.busy = false;
+    showBusy();
   }
 }
 

@@ -136,6 +136,7 @@ def open_page(browser, site, world, request):
     yield opener
     SHOTS.mkdir(parents=True, exist_ok=True)
     for page in pages:
+        expect(page.locator("body")).not_to_have_attribute("aria-busy", "true")  # what the user sees once it settles
         page.screenshot(path=str(SHOTS / f"{request.node.name.removeprefix('test_')}.png"), full_page=True)
         page.context.close()
     assert not errors, f"the page threw: {errors}"
@@ -156,7 +157,9 @@ def balances(world, who) -> dict[str, int]:
 
 
 def finished(page, text: str):
+    """The flow says it is done, and the page has read the chain again (it is busy until then)."""
     expect(page.locator("#done")).to_have_text(re.compile(re.escape(text)))
+    expect(page.locator("body")).not_to_have_attribute("aria-busy", "true")
 
 
 # ---- connect and browse ------------------------------------------------------------------------------------------
