@@ -584,6 +584,8 @@ async function run(flow) {
   $("done").textContent = "";
   try {
     $("done").textContent = await flow();
+    // Done: the amounts are cleared, so a second click cannot repeat the flow by accident.
+    for (const input of document.querySelectorAll("#index input[inputmode=decimal]")) input.value = "";
   } catch (error) {
     progress.fail(error instanceof TxFailed ? error.message : reasonOf(error));
   } finally {

@@ -3,8 +3,8 @@ and EIP-712 messages locally and sends them with eth_sendRawTransaction, as Meta
 request to anvil, and records every method it was asked."""
 
 import json
-import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from eth_account import Account
@@ -43,6 +43,7 @@ class InjectedWallet:
     requests: list = field(default_factory=list)  # every method the page asked, in order
     other_node: bool = False  # answer as a wallet pointed at another local node (another block 0) would
     sent: list = field(default_factory=list)  # (hash, gas limit) of every transaction it sent
+    before_send: Callable[[dict], None] | None = None  # runs just before a transaction is signed (a front-runner)
 
     @property
     def address(self) -> str:
@@ -84,6 +85,8 @@ class InjectedWallet:
         return rpc(self.node, method, params)
 
     def _send(self, tx: dict) -> str:
+        if self.before_send:
+            self.before_send(tx)
         if int(rpc(self.node, "eth_chainId", []), 16) != self.chain_id:
             raise WalletError(USER_REJECTED, "the wallet is not on the node's chain")
         data = tx.get("data") or tx.get("input") or "0x"

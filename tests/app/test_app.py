@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from ape import accounts, chain, project
-from browser_wallet import InjectedWallet
+from browser_wallet import InjectedWallet, rpc
 from fixtures.anvil import ALICE, DEPLOYER, FEE_RECIPIENT, GOVERNANCE, GUARDIAN, free_port
 from fixtures.vaults import DAY, Limits, Rebalancing
 from playwright.sync_api import expect, sync_playwright
@@ -300,6 +300,30 @@ def test_redeem_in_kind__skip_wbtc__pays_the_rest_and_forfeits_wbtc(open_page, w
     assert after["USDC"] - before["USDC"] == paid["USDC"] and after["WETH"] - before["WETH"] == paid["WETH"]
     assert after["WBTC"] == before["WBTC"]
     assert wallet.signing_requests() == ["eth_sendTransaction"]
+
+
+def test_mint_in_kind__paused_after_the_simulation__fails_on_chain_with_the_reason(open_page, world):
+    vault, alice, guardian = world["vault"], accounts.test_accounts[ALICE], accounts.test_accounts[GUARDIAN]
+    for symbol, amount in zip(BASKET, vault.preview_mint(ONE), strict=True):
+        world["tokens"][symbol].mint(alice, amount, sender=alice)
+    page, wallet = open_page()
+
+    def guardian_pauses_first(tx: dict):  # lands between the page's simulation and its mint
+        if tx["to"].lower() == vault.address.lower() and not vault.mint_paused():
+            pause = "0x" + vault.pause_mint.as_transaction(sender=guardian).data.hex().removeprefix("0x")
+            rpc(world["uri"], "eth_sendTransaction", [{"from": guardian.address, "to": vault.address, "data": pause}])
+
+    wallet.before_send = guardian_pauses_first
+    connect(page)
+    open_index(page)
+    page.fill("#mint-amount", "1")
+    page.click("#mint-submit")
+    expect(page.locator("#error")).to_contain_text("index_vault: mint paused (transaction 0x")
+    expect(page.locator("#progress li.failed")).to_have_text(re.compile(r"^Mint 1 TIX"))
+    expect(page.locator("#progress li.mined")).to_have_count(3)  # the approvals went through
+    (mint_hash, _) = wallet.sent[-1]
+    assert chain.provider.get_receipt(mint_hash).failed and vault.mint_paused()
+    assert vault.balanceOf(alice) == HELD
 
 
 def test_mint__paused__shows_reason_and_redeem_still_works(open_page, world):
