@@ -49,6 +49,14 @@ async function start() {
   }
   const { deployment, client, local, rpc } = state.config;
   $("network").textContent = `Network: chain ${deployment.chain_id} (${deployment.network}), read through ${rpc}`;
+  const nodeChain = await client.getChainId().catch(() => null);
+  if (nodeChain !== deployment.chain_id) {
+    $("network").className = "wrong";
+    $("network").textContent = nodeChain === null ? `No node answers at ${rpc}: is the chain running (\`make chain\`)?`
+      : `The node at ${rpc} is chain ${nodeChain}, not chain ${deployment.chain_id} of deployments/${state.config.name}.json.`;
+    $("index-list").textContent = "";
+    return;
+  }
   if (local && deployment.genesis_hash) {
     // Local chains share a chain id: block 0 tells a restarted chain from another one.
     const genesis = await client.getBlock({ blockNumber: 0n }).catch(() => null);
@@ -311,13 +319,13 @@ async function mintInKind() {
   const ctx = signer();
   const needs = await mintNeeds(shares);
   // Refused before anything is signed: the wallet is asked for nothing when a balance falls short.
-  const short = needs.filter((c) => c.balance < c.need);
-  if (short.length) {
-    throw new TxFailed(short.map((c) => `Not enough ${c.symbol}: you have ${fmt(c.balance, c.decimals, c.symbol)}, ` +
+  const lacking = needs.filter((c) => c.balance < c.need);
+  if (lacking.length) {
+    throw new TxFailed(lacking.map((c) => `Not enough ${c.symbol}: you have ${fmt(c.balance, c.decimals, c.symbol)}, ` +
       `this mint needs ${fmt(c.need, c.decimals, c.symbol, { up: true })}.`).join(" "));
   }
   const mint = { address: ix.vault, abi: abis.IndexVault, functionName: "mint", args: [shares, state.account] };
-  if (ix.state.mint_paused) {
+  if (await ctx.client.readContract({ address: ix.vault, abi: abis.IndexVault, functionName: "mint_paused" })) {
     // Simulated first, so the user reads the contract's own reason before approving anything.
     await ctx.client.simulateContract({ ...mint, account: state.account }).catch((error) => { throw new TxFailed(reasonOf(error)); });
   }
