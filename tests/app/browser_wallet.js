@@ -34,6 +34,11 @@
     },
     provider,
   });
+  if (window.__testWalletLegacy) {
+    // An older extension: no EIP-6963 announcement, only the injected `window.ethereum`.
+    window.ethereum = provider;
+    return;
+  }
   const announce = () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail }));
   window.addEventListener("eip6963:requestProvider", announce);
   announce();

@@ -110,21 +110,25 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, site, world, request):
-    """open_page(chain_id=None, other_node=False) -> (page, wallet): the page with the test wallet injected (on
-    `chain_id`, default the node's; `other_node`: its node has another block 0), this module's deployment file served as deployments/ethereum-local.json. Saves a screenshot
+    """open_page(chain_id=None, other_node=False, injected="eip6963") -> (page, wallet): the page with the test wallet
+    injected (on `chain_id`, default the node's; `other_node`: its node has another block 0; `injected`: announced
+    through EIP-6963, "legacy" as `window.ethereum` only, or "none"), this module's deployment file served as deployments/ethereum-local.json. Saves a screenshot
     named after the test when it ends."""
     pages = []
     alice = accounts.test_accounts[ALICE]
     deployment = json.dumps(world["record"])
 
-    def opener(chain_id: int | None = None, other_node: bool = False):
+    def opener(chain_id: int | None = None, other_node: bool = False, injected: str = "eip6963"):
         wallet = InjectedWallet(world["uri"], alice.private_key, chain_id or chain.chain_id, other_node=other_node)
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.expose_function("__testWallet", wallet.handle)
-        page.add_init_script(path=str(Path(__file__).with_name("browser_wallet.js")))
+        if injected != "none":
+            page.expose_function("__testWallet", wallet.handle)
+            if injected == "legacy":
+                page.add_init_script("window.__testWalletLegacy = true")
+            page.add_init_script(path=str(Path(__file__).with_name("browser_wallet.js")))
         page.route(
             "**/deployments/*.json", lambda route: route.fulfill(body=deployment, content_type="application/json")
         )
@@ -206,7 +210,29 @@ def test_connect__wallet_on_another_local_node__refuses_to_sign(open_page, world
     assert wallet.signing_requests() == [] and world["vault"].balanceOf(wallet.address) == HELD
 
 
-def test_browse__without_wallet__lists_indices_and_basket(open_page, world):
+def test_connect__only_window_ethereum__falls_back_to_it(open_page, world):
+    page, wallet = open_page(injected="legacy")
+    page.get_by_role("button", name="Connect Browser wallet").click()
+    expect(page.locator("#account")).to_contain_text(f"Connected: {wallet.address}")
+    open_index(page)
+    page.fill("#redeem-amount", "1")
+    page.click("#redeem-submit")
+    finished(page, "Redeemed 1 TIX.")
+    assert world["vault"].balanceOf(wallet.address) == HELD - ONE
+
+
+def test_browse__no_wallet_at_all__reads_and_refuses_to_sign(open_page, world):
+    page, _ = open_page(injected="none")
+    expect(page.locator("#wallets")).to_have_text("No browser wallet found: browsing read-only.")
+    expect(page.locator("#index-list tbody tr")).to_have_count(2)
+    open_index(page)
+    page.fill("#redeem-amount", "1")
+    page.click("#redeem-submit")
+    expect(page.locator("#error")).to_have_text("Connect a wallet first.")
+    assert world["vault"].balanceOf(accounts.test_accounts[ALICE]) == HELD
+
+
+def test_browse__wallet_not_connected__lists_indices_and_basket(open_page, world):
     page, wallet = open_page()
     rows = page.locator("#index-list tbody tr")
     expect(rows).to_have_count(2)
