@@ -11,8 +11,10 @@ export async function loadConfig(search = window.location.search) {
   if (!/^[\w.-]+$/.test(name)) throw new Error(`"${name}" is not a deployment file name`);
   const response = await fetch(`./deployments/${name}.json`, { cache: "no-store" });
   if (!response.ok) {
-    throw new Error(`No deployment file deployments/${name}.json next to the page: run \`ape run deploy\` for this ` +
-      "network, then rebuild the page (`make app`).");
+    throw new Error(
+      `No deployment file deployments/${name}.json next to the page: run \`ape run deploy\` for this ` +
+        "network, then rebuild the page (`make app`)."
+    );
   }
   const deployment = await response.json();
   const local = LOCAL_CHAIN_IDS.includes(deployment.chain_id);

@@ -35,7 +35,10 @@ export function bps(value) {
 
 /** A unix timestamp (seconds, bigint) in UTC. */
 export function utc(seconds) {
-  return new Date(Number(seconds) * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return new Date(Number(seconds) * 1000)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
 }
 
 export function short(address) {

@@ -15,7 +15,14 @@ const PERMIT_SECONDS = 1_800n;
 const EXIT_WINDOW = "A change is queued: redeeming is fee-free until it executes.";
 
 const state = {
-  config: null, wallet: null, account: null, walletChain: null, walletNodeOk: true, vault: null, index: null, busy: false,
+  config: null,
+  wallet: null,
+  account: null,
+  walletChain: null,
+  walletNodeOk: true,
+  vault: null,
+  index: null,
+  busy: false,
 };
 const progress = new Progress($("progress"), $("error"));
 
@@ -32,10 +39,21 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function table(caption, headers, rows) {
-  return el("table", {},
+  return el(
+    "table",
+    {},
     el("caption", { class: "visually-hidden" }, caption),
-    el("thead", {}, el("tr", {}, headers.map(([text, cls]) => el("th", { scope: "col", class: cls }, text)))),
-    el("tbody", {}, rows));
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        headers.map(([text, cls]) => el("th", { scope: "col", class: cls }, text))
+      )
+    ),
+    el("tbody", {}, rows)
+  );
 }
 
 // ---- network and wallet ------------------------------------------------------------------------------------------
@@ -52,8 +70,11 @@ async function start() {
   const nodeChain = await client.getChainId().catch(() => null);
   if (nodeChain !== deployment.chain_id) {
     $("network").className = "wrong";
-    $("network").textContent = nodeChain === null ? `No node answers at ${rpc}: is the chain running (\`make chain\`)?`
-      : `The node at ${rpc} is chain ${nodeChain}, not chain ${deployment.chain_id} of deployments/${state.config.name}.json.`;
+    $("network").textContent =
+      nodeChain === null
+        ? `No node answers at ${rpc}: is the chain running (\`make chain\`)?`
+        : `The node at ${rpc} is chain ${nodeChain}, not chain ${deployment.chain_id} of ` +
+          `deployments/${state.config.name}.json.`;
     $("index-list").textContent = "";
     return;
   }
@@ -62,7 +83,8 @@ async function start() {
     const genesis = await client.getBlock({ blockNumber: 0n }).catch(() => null);
     if (!genesis || genesis.hash !== deployment.genesis_hash) {
       $("network").className = "wrong";
-      $("network").textContent = `The node at ${rpc} is not the chain deployments/${state.config.name}.json was ` +
+      $("network").textContent =
+        `The node at ${rpc} is not the chain deployments/${state.config.name}.json was ` +
         "written for: start it with `make chain` and deploy, then rebuild the page.";
       $("index-list").textContent = "";
       return;
@@ -79,7 +101,9 @@ function renderWallets(found) {
     box.replaceChildren(el("p", { class: "muted" }, "No browser wallet found: browsing read-only."));
     return;
   }
-  box.replaceChildren(...found.map((w) => el("button", { type: "button", onclick: () => connect(w) }, `Connect ${w.info.name}`)));
+  box.replaceChildren(
+    ...found.map((w) => el("button", { type: "button", onclick: () => connect(w) }, `Connect ${w.info.name}`))
+  );
 }
 
 async function connect(wallet) {
@@ -113,7 +137,9 @@ async function checkWalletNode() {
   const { deployment, local } = state.config;
   state.walletNodeOk = true;
   if (!local || !deployment.genesis_hash || state.walletChain !== deployment.chain_id) return;
-  const genesis = await state.wallet.provider.request({ method: "eth_getBlockByNumber", params: ["0x0", false] }).catch(() => null);
+  const genesis = await state.wallet.provider
+    .request({ method: "eth_getBlockByNumber", params: ["0x0", false] })
+    .catch(() => null);
   state.walletNodeOk = genesis?.hash === deployment.genesis_hash;
 }
 
@@ -130,12 +156,25 @@ function renderAccount() {
   const want = state.config.deployment.chain_id;
   const parts = [el("span", {}, `Connected: ${state.account} (${state.wallet.info.name}), chain ${state.walletChain}`)];
   if (state.walletChain === want && !state.walletNodeOk) {
-    parts.push(el("p", { class: "short", id: "wrong-chain" }, `Your wallet's node for chain ${want} is another local ` +
-      `chain than the one deployments/${state.config.name}.json was written for: point the wallet at ${state.config.rpc}.`));
+    parts.push(
+      el(
+        "p",
+        { class: "short", id: "wrong-chain" },
+        `Your wallet's node for chain ${want} is another local chain than the one ` +
+          `deployments/${state.config.name}.json was written for: point the wallet at ${state.config.rpc}.`
+      )
+    );
   } else if (!onRightChain()) {
-    parts.push(el("p", { class: "short", id: "wrong-chain" },
-      `Your wallet is on chain ${state.walletChain}; this deployment is on chain ${want}.`));
-    parts.push(el("button", { type: "button", id: "switch-chain", onclick: switchChain }, `Switch wallet to chain ${want}`));
+    parts.push(
+      el(
+        "p",
+        { class: "short", id: "wrong-chain" },
+        `Your wallet is on chain ${state.walletChain}; this deployment is on chain ${want}.`
+      )
+    );
+    parts.push(
+      el("button", { type: "button", id: "switch-chain", onclick: switchChain }, `Switch wallet to chain ${want}`)
+    );
   }
   box.replaceChildren(...parts);
 }
@@ -149,8 +188,12 @@ async function switchChain() {
   } catch (error) {
     if (error?.code !== 4902) return progress.fail(`Could not switch: ${reasonOf(error)}`);
     // The wallet does not know the chain yet: offer it, then switch.
-    await provider.request({ method: "wallet_addEthereumChain", params: [{ chainId, chainName: chain.name,
-      rpcUrls: [rpc], nativeCurrency: chain.nativeCurrency }] }).catch((e) => progress.fail(reasonOf(e)));
+    await provider
+      .request({
+        method: "wallet_addEthereumChain",
+        params: [{ chainId, chainName: chain.name, rpcUrls: [rpc], nativeCurrency: chain.nativeCurrency }],
+      })
+      .catch((e) => progress.fail(reasonOf(e)));
   }
   state.walletChain = Number(await provider.request({ method: "eth_chainId" }));
   if (onRightChain()) $("error").textContent = "";
@@ -161,8 +204,11 @@ async function switchChain() {
 function signer() {
   if (!state.account) throw new TxFailed("Connect a wallet first.");
   if (!onRightChain()) {
-    throw new TxFailed(state.walletNodeOk ? `Switch your wallet to chain ${state.config.deployment.chain_id} first.`
-      : `Point your wallet at ${state.config.rpc}: its node is another local chain.`);
+    throw new TxFailed(
+      state.walletNodeOk
+        ? `Switch your wallet to chain ${state.config.deployment.chain_id} first.`
+        : `Point your wallet at ${state.config.rpc}: its node is another local chain.`
+    );
   }
   const wallet = createWalletClient({ chain: state.config.chain, transport: custom(state.wallet.provider) });
   return { client: state.config.client, wallet, account: state.account, chain: state.config.chain };
@@ -195,17 +241,38 @@ function renderList(list) {
     $("index-list").textContent = "No index has been created in this factory yet.";
     return;
   }
-  const rows = list.map((ix) => el("tr", { "data-vault": ix.vault },
-    el("td", {}, el("button", { type: "button", onclick: () => openIndex(ix.vault), "aria-label": `Open ${ix.name}` }, ix.name)),
-    el("td", {}, ix.symbol),
-    el("td", { class: "num" }, ix.navPerShare === null ? "price unavailable" : usd(ix.navPerShare)),
-    el("td", { class: "num" }, fmt(ix.state.supply, 18, ix.symbol)),
-    el("td", {}, `management ${bps(ix.fees.management)} a year, mint ${bps(ix.fees.mint)}, redeem ${bps(ix.fees.redeem)}`),
-    el("td", { class: ix.state.mint_paused ? "short" : "ok" }, ix.state.mint_paused ? "mint paused" : "minting"),
-    el("td", { class: ix.state.rebalance_paused ? "short" : "ok" }, ix.state.rebalance_paused ? "rebalancing paused" : "rebalancing"),
-  ));
-  $("index-list").replaceChildren(table("Indices", [["Name"], ["Symbol"], ["NAV per share", "num"], ["Supply", "num"],
-    ["Fees"], ["Mint"], ["Rebalancing"]], rows));
+  const rows = list.map((ix) =>
+    el(
+      "tr",
+      { "data-vault": ix.vault },
+      el(
+        "td",
+        {},
+        el("button", { type: "button", onclick: () => openIndex(ix.vault), "aria-label": `Open ${ix.name}` }, ix.name)
+      ),
+      el("td", {}, ix.symbol),
+      el("td", { class: "num" }, ix.navPerShare === null ? "price unavailable" : usd(ix.navPerShare)),
+      el("td", { class: "num" }, fmt(ix.state.supply, 18, ix.symbol)),
+      el(
+        "td",
+        {},
+        `management ${bps(ix.fees.management)} a year, mint ${bps(ix.fees.mint)}, redeem ${bps(ix.fees.redeem)}`
+      ),
+      el("td", { class: ix.state.mint_paused ? "short" : "ok" }, ix.state.mint_paused ? "mint paused" : "minting"),
+      el(
+        "td",
+        { class: ix.state.rebalance_paused ? "short" : "ok" },
+        ix.state.rebalance_paused ? "rebalancing paused" : "rebalancing"
+      )
+    )
+  );
+  $("index-list").replaceChildren(
+    table(
+      "Indices",
+      [["Name"], ["Symbol"], ["NAV per share", "num"], ["Supply", "num"], ["Fees"], ["Mint"], ["Rebalancing"]],
+      rows
+    )
+  );
 }
 
 async function openIndex(vault) {
@@ -220,20 +287,40 @@ function renderIndex() {
   banner.hidden = !ix.exitWindow;
   banner.textContent = ix.exitWindow ? EXIT_WINDOW : "";
 
-  const basketRows = ix.basket.map((c) => el("tr", {},
-    el("td", {}, c.symbol),
-    el("td", { class: "num" }, fmt(c.holding, c.decimals, c.symbol)),
-    el("td", { class: "num" }, c.value === null ? "—" : usd(c.value)),
-    el("td", { class: "num" }, c.weightBps === null ? "—" : bps(c.weightBps)),
-    el("td", { class: "num" }, bps(c.targetBps)),
-  ));
+  const basketRows = ix.basket.map((c) =>
+    el(
+      "tr",
+      {},
+      el("td", {}, c.symbol),
+      el("td", { class: "num" }, fmt(c.holding, c.decimals, c.symbol)),
+      el("td", { class: "num" }, c.value === null ? "—" : usd(c.value)),
+      el("td", { class: "num" }, c.weightBps === null ? "—" : bps(c.weightBps)),
+      el("td", { class: "num" }, bps(c.targetBps))
+    )
+  );
   const position = ix.position
-    ? el("p", { id: "position" }, `You hold ${fmt(ix.position.shares, 18, ix.symbol)}`,
-      ix.position.value === null ? "" : `, worth ${usd(ix.position.value)} at oracle prices.`)
+    ? el(
+        "p",
+        { id: "position" },
+        `You hold ${fmt(ix.position.shares, 18, ix.symbol)}`,
+        ix.position.value === null ? "" : `, worth ${usd(ix.position.value)} at oracle prices.`
+      )
     : el("p", { class: "muted" }, "Connect a wallet to see your balance.");
   const queued = ix.queued.length
-    ? table("Queued changes", [["Change"], ["Where"], ["Executable from"], ["Status"]], ix.queued.map((q) => el("tr", {},
-      el("td", {}, q.action), el("td", {}, `${q.kind} ${short(q.address)}`), el("td", {}, utc(q.eta)), el("td", {}, q.status))))
+    ? table(
+        "Queued changes",
+        [["Change"], ["Where"], ["Executable from"], ["Status"]],
+        ix.queued.map((q) =>
+          el(
+            "tr",
+            {},
+            el("td", {}, q.action),
+            el("td", {}, `${q.kind} ${short(q.address)}`),
+            el("td", {}, utc(q.eta)),
+            el("td", {}, q.status)
+          )
+        )
+      )
     : el("p", { class: "muted" }, "No governance change is queued.");
 
   // A refresh (after a transaction, a chain or account change) keeps what the user typed and ticked.
@@ -241,13 +328,26 @@ function renderIndex() {
   $("index").hidden = false;
   $("index").replaceChildren(
     el("h2", { id: "index-heading", tabindex: "-1" }, `${ix.name} (${ix.symbol})`),
-    el("p", {}, `NAV ${ix.nav === null ? "unavailable" : usd(ix.nav)}; per share ${ix.navPerShare === null ? "unavailable" : usd(ix.navPerShare)}; ` +
-      `supply ${fmt(ix.state.supply, 18, ix.symbol)}.`),
+    el(
+      "p",
+      {},
+      `NAV ${ix.nav === null ? "unavailable" : usd(ix.nav)}; per share ${
+        ix.navPerShare === null ? "unavailable" : usd(ix.navPerShare)
+      }; ` + `supply ${fmt(ix.state.supply, 18, ix.symbol)}.`
+    ),
     el("h3", {}, "Basket"),
-    table("Basket", [["Token"], ["Holdings", "num"], ["Value", "num"], ["Weight", "num"], ["Target", "num"]], basketRows),
-    el("h3", {}, "Your position"), position,
-    el("h3", {}, "Queued governance changes"), queued,
-    mintForm(ix), redeemForm(ix), zapForms(ix),
+    table(
+      "Basket",
+      [["Token"], ["Holdings", "num"], ["Value", "num"], ["Weight", "num"], ["Target", "num"]],
+      basketRows
+    ),
+    el("h3", {}, "Your position"),
+    position,
+    el("h3", {}, "Queued governance changes"),
+    queued,
+    mintForm(ix),
+    redeemForm(ix),
+    zapForms(ix)
   );
   for (const [id, value, checked] of kept) {
     const input = document.getElementById(id);
@@ -261,7 +361,10 @@ function renderIndex() {
 // ---- mint and redeem in kind -------------------------------------------------------------------------------------
 
 function amountInput(id, label) {
-  return [el("label", { for: id }, label), el("input", { id, name: id, inputmode: "decimal", autocomplete: "off", required: true, placeholder: "0.0" })];
+  return [
+    el("label", { for: id }, label),
+    el("input", { id, name: id, inputmode: "decimal", autocomplete: "off", required: true, placeholder: "0.0" }),
+  ];
 }
 
 function parseShares(id) {
@@ -278,12 +381,26 @@ function parseShares(id) {
 
 function mintForm(ix) {
   const preview = el("div", { id: "mint-preview", "aria-live": "polite" });
-  const form = el("form", { id: "mint-form", "aria-labelledby": "mint-heading", onsubmit: (e) => { e.preventDefault(); run(() => mintInKind()); } },
+  const form = el(
+    "form",
+    {
+      id: "mint-form",
+      "aria-labelledby": "mint-heading",
+      onsubmit: (e) => {
+        e.preventDefault();
+        run(() => mintInKind());
+      },
+    },
     el("h3", { id: "mint-heading" }, "Mint in kind"),
     el("p", { class: "muted" }, "Pay every component of the basket; the page approves exactly what the mint pulls."),
-    el("div", { class: "row" }, amountInput("mint-amount", `Index tokens to mint (${ix.symbol})`),
-      el("button", { type: "submit", id: "mint-submit" }, "Approve and mint")),
-    preview);
+    el(
+      "div",
+      { class: "row" },
+      amountInput("mint-amount", `Index tokens to mint (${ix.symbol})`),
+      el("button", { type: "submit", id: "mint-submit" }, "Approve and mint")
+    ),
+    preview
+  );
   form.querySelector("input").addEventListener("input", () => previewMint().catch(() => preview.replaceChildren()));
   return form;
 }
@@ -292,25 +409,58 @@ function mintForm(ix) {
 async function mintNeeds(shares) {
   const { client } = state.config;
   const ix = state.index;
-  const needs = await client.readContract({ address: ix.vault, abi: abis.IndexVault, functionName: "preview_mint", args: [shares] });
+  const needs = await client.readContract({
+    address: ix.vault,
+    abi: abis.IndexVault,
+    functionName: "preview_mint",
+    args: [shares],
+  });
   const [balances, allowances] = state.account
     ? await Promise.all([
-      Promise.all(ix.state.tokens.map((t) => client.readContract({ address: t, abi: abis.ERC20, functionName: "balanceOf", args: [state.account] }))),
-      Promise.all(ix.state.tokens.map((t) => client.readContract({ address: t, abi: abis.ERC20, functionName: "allowance", args: [state.account, ix.vault] }))),
-    ])
+        Promise.all(
+          ix.state.tokens.map((t) =>
+            client.readContract({ address: t, abi: abis.ERC20, functionName: "balanceOf", args: [state.account] })
+          )
+        ),
+        Promise.all(
+          ix.state.tokens.map((t) =>
+            client.readContract({
+              address: t,
+              abi: abis.ERC20,
+              functionName: "allowance",
+              args: [state.account, ix.vault],
+            })
+          )
+        ),
+      ])
     : [null, null];
-  return ix.basket.map((c, i) => ({ ...c, need: needs[i], balance: balances?.[i] ?? null, allowance: allowances?.[i] ?? 0n }));
+  return ix.basket.map((c, i) => ({
+    ...c,
+    need: needs[i],
+    balance: balances?.[i] ?? null,
+    allowance: allowances?.[i] ?? 0n,
+  }));
 }
 
 async function previewMint() {
   const shares = parseShares("mint-amount");
-  const rows = (await mintNeeds(shares)).map((c) => el("tr", {},
-    el("td", {}, c.symbol),
-    el("td", { class: "num" }, fmt(c.need, c.decimals, c.symbol, { up: true })),
-    el("td", { class: `num ${c.balance !== null && c.balance < c.need ? "short" : ""}` }, c.balance === null ? "—" : fmt(c.balance, c.decimals, c.symbol)),
-    el("td", { class: "num" }, fmt(c.allowance, c.decimals, c.symbol)),
-  ));
-  $("mint-preview").replaceChildren(table("What the mint pulls", [["Component"], ["Needed", "num"], ["You have", "num"], ["Approved", "num"]], rows));
+  const rows = (await mintNeeds(shares)).map((c) =>
+    el(
+      "tr",
+      {},
+      el("td", {}, c.symbol),
+      el("td", { class: "num" }, fmt(c.need, c.decimals, c.symbol, { up: true })),
+      el(
+        "td",
+        { class: `num ${c.balance !== null && c.balance < c.need ? "short" : ""}` },
+        c.balance === null ? "—" : fmt(c.balance, c.decimals, c.symbol)
+      ),
+      el("td", { class: "num" }, fmt(c.allowance, c.decimals, c.symbol))
+    )
+  );
+  $("mint-preview").replaceChildren(
+    table("What the mint pulls", [["Component"], ["Needed", "num"], ["You have", "num"], ["Approved", "num"]], rows)
+  );
 }
 
 async function mintInKind() {
@@ -321,13 +471,22 @@ async function mintInKind() {
   // Refused before anything is signed: the wallet is asked for nothing when a balance falls short.
   const lacking = needs.filter((c) => c.balance < c.need);
   if (lacking.length) {
-    throw new TxFailed(lacking.map((c) => `Not enough ${c.symbol}: you have ${fmt(c.balance, c.decimals, c.symbol)}, ` +
-      `this mint needs ${fmt(c.need, c.decimals, c.symbol, { up: true })}.`).join(" "));
+    throw new TxFailed(
+      lacking
+        .map(
+          (c) =>
+            `Not enough ${c.symbol}: you have ${fmt(c.balance, c.decimals, c.symbol)}, ` +
+            `this mint needs ${fmt(c.need, c.decimals, c.symbol, { up: true })}.`
+        )
+        .join(" ")
+    );
   }
   const mint = { address: ix.vault, abi: abis.IndexVault, functionName: "mint", args: [shares, state.account] };
   if (await ctx.client.readContract({ address: ix.vault, abi: abis.IndexVault, functionName: "mint_paused" })) {
     // Simulated first, so the user reads the contract's own reason before approving anything.
-    await ctx.client.simulateContract({ ...mint, account: state.account }).catch((error) => { throw new TxFailed(reasonOf(error)); });
+    await ctx.client.simulateContract({ ...mint, account: state.account }).catch((error) => {
+      throw new TxFailed(reasonOf(error));
+    });
   }
   const approvals = needs.filter((c) => c.allowance < c.need);
   const items = progress.plan([
@@ -335,7 +494,11 @@ async function mintInKind() {
     `Mint ${fmt(shares, 18, ix.symbol)}`,
   ]);
   for (const [i, c] of approvals.entries()) {
-    await send(ctx, { address: c.address, abi: abis.ERC20, functionName: "approve", args: [ix.vault, c.need] }, items[i]);
+    await send(
+      ctx,
+      { address: c.address, abi: abis.ERC20, functionName: "approve", args: [ix.vault, c.need] },
+      items[i]
+    );
   }
   await send(ctx, mint, items[items.length - 1]);
   // With a management fee the mined mint can pull a little less than its preview: no allowance is left behind.
@@ -349,10 +512,19 @@ async function mintInKind() {
 }
 
 function skipBoxes(ix, prefix) {
-  return el("fieldset", {}, el("legend", {}, "Skip frozen components (their share goes to the remaining holders)"),
-    ix.basket.map((c) => el("span", {},
-      el("input", { type: "checkbox", id: `${prefix}-skip-${c.symbol}`, value: c.address, "data-skip": prefix }),
-      el("label", { for: `${prefix}-skip-${c.symbol}` }, `Skip ${c.symbol}`))));
+  return el(
+    "fieldset",
+    {},
+    el("legend", {}, "Skip frozen components (their share goes to the remaining holders)"),
+    ix.basket.map((c) =>
+      el(
+        "span",
+        {},
+        el("input", { type: "checkbox", id: `${prefix}-skip-${c.symbol}`, value: c.address, "data-skip": prefix }),
+        el("label", { for: `${prefix}-skip-${c.symbol}` }, `Skip ${c.symbol}`)
+      )
+    )
+  );
 }
 
 function skipped(prefix) {
@@ -361,33 +533,83 @@ function skipped(prefix) {
 
 function redeemForm(ix) {
   const preview = el("div", { id: "redeem-preview", "aria-live": "polite" });
-  const form = el("form", { id: "redeem-form", "aria-labelledby": "redeem-heading", onsubmit: (e) => { e.preventDefault(); run(() => redeemInKind()); } },
+  const form = el(
+    "form",
+    {
+      id: "redeem-form",
+      "aria-labelledby": "redeem-heading",
+      onsubmit: (e) => {
+        e.preventDefault();
+        run(() => redeemInKind());
+      },
+    },
     el("h3", { id: "redeem-heading" }, "Redeem in kind"),
-    el("p", { class: "muted" }, `Redeem fee ${bps(ix.fees.redeem)}${ix.exitWindow ? ", waived now: a change is queued" : ""}. Redeeming is never paused.`),
-    el("div", { class: "row" }, amountInput("redeem-amount", `Index tokens to redeem (${ix.symbol})`),
-      el("button", { type: "submit", id: "redeem-submit" }, "Redeem")),
-    skipBoxes(ix, "redeem"), preview);
+    el(
+      "p",
+      { class: "muted" },
+      `Redeem fee ${bps(ix.fees.redeem)}${
+        ix.exitWindow ? ", waived now: a change is queued" : ""
+      }. Redeeming is never paused.`
+    ),
+    el(
+      "div",
+      { class: "row" },
+      amountInput("redeem-amount", `Index tokens to redeem (${ix.symbol})`),
+      el("button", { type: "submit", id: "redeem-submit" }, "Redeem")
+    ),
+    skipBoxes(ix, "redeem"),
+    preview
+  );
   form.addEventListener("input", () => previewRedeem().catch(() => preview.replaceChildren()));
   return form;
 }
 
 async function redeemPayout(shares, skip) {
   const ix = state.index;
-  const paid = await state.config.client.readContract({ address: ix.vault, abi: abis.IndexVault, functionName: "preview_redeem", args: [shares] });
-  return ix.basket.map((c, i) => ({ ...c, out: skip.includes(c.address) ? 0n : paid[i], skipped: skip.includes(c.address) }));
+  const paid = await state.config.client.readContract({
+    address: ix.vault,
+    abi: abis.IndexVault,
+    functionName: "preview_redeem",
+    args: [shares],
+  });
+  return ix.basket.map((c, i) => ({
+    ...c,
+    out: skip.includes(c.address) ? 0n : paid[i],
+    skipped: skip.includes(c.address),
+  }));
 }
 
 async function previewRedeem() {
-  const rows = (await redeemPayout(parseShares("redeem-amount"), skipped("redeem"))).map((c) => el("tr", {},
-    el("td", {}, c.symbol), el("td", { class: "num" }, c.skipped ? "skipped (forfeited)" : fmt(c.out, c.decimals, c.symbol))));
-  $("redeem-preview").replaceChildren(el("p", {}, "You receive at least:"), table("What the redeem pays", [["Component"], ["Amount", "num"]], rows));
+  const rows = (await redeemPayout(parseShares("redeem-amount"), skipped("redeem"))).map((c) =>
+    el(
+      "tr",
+      {},
+      el("td", {}, c.symbol),
+      el("td", { class: "num" }, c.skipped ? "skipped (forfeited)" : fmt(c.out, c.decimals, c.symbol))
+    )
+  );
+  $("redeem-preview").replaceChildren(
+    el("p", {}, "You receive at least:"),
+    table("What the redeem pays", [["Component"], ["Amount", "num"]], rows)
+  );
 }
 
 async function checkShares(shares) {
   const ix = state.index;
-  const balance = await state.config.client.readContract({ address: ix.vault, abi: abis.IndexVault, functionName: "balanceOf", args: [state.account] });
+  const balance = await state.config.client.readContract({
+    address: ix.vault,
+    abi: abis.IndexVault,
+    functionName: "balanceOf",
+    args: [state.account],
+  });
   if (balance < shares) {
-    throw new TxFailed(`Not enough ${ix.symbol}: you have ${fmt(balance, 18, ix.symbol)}, you asked to redeem ${fmt(shares, 18, ix.symbol)}.`);
+    throw new TxFailed(
+      `Not enough ${ix.symbol}: you have ${fmt(balance, 18, ix.symbol)}, you asked to redeem ${fmt(
+        shares,
+        18,
+        ix.symbol
+      )}.`
+    );
   }
 }
 
@@ -398,8 +620,14 @@ async function redeemInKind() {
   await checkShares(shares);
   const skip = skipped("redeem");
   await previewRedeem();
-  const [item] = progress.plan([`Redeem ${fmt(shares, 18, ix.symbol)}${skip.length ? ` skipping ${skip.length} component(s)` : ""}`]);
-  await send(ctx, { address: ix.vault, abi: abis.IndexVault, functionName: "redeem", args: [shares, state.account, skip] }, item);
+  const [item] = progress.plan([
+    `Redeem ${fmt(shares, 18, ix.symbol)}${skip.length ? ` skipping ${skip.length} component(s)` : ""}`,
+  ]);
+  await send(
+    ctx,
+    { address: ix.vault, abi: abis.IndexVault, functionName: "redeem", args: [shares, state.account, skip] },
+    item
+  );
   return `Redeemed ${fmt(shares, 18, ix.symbol)}.`;
 }
 
@@ -414,34 +642,86 @@ function zapTokens(ix) {
 }
 
 function tokenSelect(id, label, options) {
-  return [el("label", { for: id }, label),
-    el("select", { id, name: id }, options.map((t) => el("option", { value: t.address, selected: t.symbol === "USDC" }, t.symbol)))];
+  return [
+    el("label", { for: id }, label),
+    el(
+      "select",
+      { id, name: id },
+      options.map((t) => el("option", { value: t.address, selected: t.symbol === "USDC" }, t.symbol))
+    ),
+  ];
 }
 
 function slippageInput(id) {
-  return [el("label", { for: id }, "Max slippage vs oracle (bps)"),
-    el("input", { id, name: id, type: "number", min: "1", max: "1000", step: "1", value: "200", required: true })];
+  return [
+    el("label", { for: id }, "Max slippage vs oracle (bps)"),
+    el("input", { id, name: id, type: "number", min: "1", max: "1000", step: "1", value: "200", required: true }),
+  ];
 }
 
 function zapForms(ix) {
   if (!zapAvailable(state.config.deployment)) {
-    return el("section", { id: "zap-missing" }, el("h3", {}, "One-token mint and redeem"),
-      el("p", { class: "muted" }, "No zap is deployed on this network: mint and redeem in kind."));
+    return el(
+      "section",
+      { id: "zap-missing" },
+      el("h3", {}, "One-token mint and redeem"),
+      el("p", { class: "muted" }, "No zap is deployed on this network: mint and redeem in kind.")
+    );
   }
   const options = zapTokens(ix);
-  const mint = el("form", { id: "zap-mint-form", "aria-labelledby": "zap-mint-heading", onsubmit: (e) => { e.preventDefault(); run(() => zapMint()); } },
+  const mint = el(
+    "form",
+    {
+      id: "zap-mint-form",
+      "aria-labelledby": "zap-mint-heading",
+      onsubmit: (e) => {
+        e.preventDefault();
+        run(() => zapMint());
+      },
+    },
     el("h3", { id: "zap-mint-heading" }, "Mint with one token"),
-    el("div", { class: "row" }, tokenSelect("zap-mint-token", "Pay with", options), amountInput("zap-mint-amount", `Index tokens to mint (${ix.symbol})`),
-      slippageInput("zap-mint-slippage"), el("button", { type: "submit", id: "zap-mint-submit" }, "Mint")),
-    el("div", { id: "zap-mint-quote", "aria-live": "polite" }));
-  mint.addEventListener("input", () => zapMintQuote().then(showQuote("zap-mint-quote")).catch(() => $("zap-mint-quote").replaceChildren()));
-  const redeem = el("form", { id: "zap-redeem-form", "aria-labelledby": "zap-redeem-heading", onsubmit: (e) => { e.preventDefault(); run(() => zapRedeem()); } },
+    el(
+      "div",
+      { class: "row" },
+      tokenSelect("zap-mint-token", "Pay with", options),
+      amountInput("zap-mint-amount", `Index tokens to mint (${ix.symbol})`),
+      slippageInput("zap-mint-slippage"),
+      el("button", { type: "submit", id: "zap-mint-submit" }, "Mint")
+    ),
+    el("div", { id: "zap-mint-quote", "aria-live": "polite" })
+  );
+  mint.addEventListener("input", () =>
+    zapMintQuote()
+      .then(showQuote("zap-mint-quote"))
+      .catch(() => $("zap-mint-quote").replaceChildren())
+  );
+  const redeem = el(
+    "form",
+    {
+      id: "zap-redeem-form",
+      "aria-labelledby": "zap-redeem-heading",
+      onsubmit: (e) => {
+        e.preventDefault();
+        run(() => zapRedeem());
+      },
+    },
     el("h3", { id: "zap-redeem-heading" }, "Redeem to one token"),
-    el("div", { class: "row" }, tokenSelect("zap-redeem-token", "Receive", options), amountInput("zap-redeem-amount", `Index tokens to redeem (${ix.symbol})`),
-      slippageInput("zap-redeem-slippage"), el("button", { type: "submit", id: "zap-redeem-submit" }, "Redeem")),
+    el(
+      "div",
+      { class: "row" },
+      tokenSelect("zap-redeem-token", "Receive", options),
+      amountInput("zap-redeem-amount", `Index tokens to redeem (${ix.symbol})`),
+      slippageInput("zap-redeem-slippage"),
+      el("button", { type: "submit", id: "zap-redeem-submit" }, "Redeem")
+    ),
     skipBoxes(ix, "zap-redeem"),
-    el("div", { id: "zap-redeem-quote", "aria-live": "polite" }));
-  redeem.addEventListener("input", () => zapRedeemQuote().then(showQuote("zap-redeem-quote")).catch(() => $("zap-redeem-quote").replaceChildren()));
+    el("div", { id: "zap-redeem-quote", "aria-live": "polite" })
+  );
+  redeem.addEventListener("input", () =>
+    zapRedeemQuote()
+      .then(showQuote("zap-redeem-quote"))
+      .catch(() => $("zap-redeem-quote").replaceChildren())
+  );
   return el("section", { id: "zap" }, mint, redeem);
 }
 
@@ -459,13 +739,29 @@ async function zapMintQuote() {
   // The pools' price against the oracle's, without the buffer (whose extra components come back): what the
   // zap's oracle bound (max_slippage) checks.
   const premium = quote.valueOut ? Number(((quote.valueQuoted - quote.valueOut) * 10_000n) / quote.valueOut) : null;
-  return { ...quote, token, shares, premium, lines: [
-    `You pay ${fmt(quote.maxIn, token.decimals, token.symbol, { up: true })} for ${fmt(shares, 18, ix.symbol)}: the pools' ` +
-      `quote of ${fmt(quote.quoted, token.decimals, token.symbol, { up: true })} plus ${bps(LEG_BUFFER_BPS)} a leg, whose ` +
-      "extra components come back to you.",
-    `Oracle value: the pools ask ${usd(quote.valueQuoted)} for index tokens worth ${quote.valueOut === null ? "—" : usd(quote.valueOut)}` +
-      `${premium === null ? "" : ` (${bps(premium)} above the oracle)`}; the zap refuses more than the slippage you set.`,
-  ] };
+  return {
+    ...quote,
+    token,
+    shares,
+    premium,
+    lines: [
+      `You pay ${fmt(quote.maxIn, token.decimals, token.symbol, { up: true })} for ${fmt(
+        shares,
+        18,
+        ix.symbol
+      )}: the pools' ` +
+        `quote of ${fmt(quote.quoted, token.decimals, token.symbol, { up: true })} plus ${bps(
+          LEG_BUFFER_BPS
+        )} a leg, whose ` +
+        "extra components come back to you.",
+      `Oracle value: the pools ask ${usd(quote.valueQuoted)} for index tokens worth ${
+        quote.valueOut === null ? "—" : usd(quote.valueOut)
+      }` +
+        `${
+          premium === null ? "" : ` (${bps(premium)} above the oracle)`
+        }; the zap refuses more than the slippage you set.`,
+    ],
+  };
 }
 
 async function zapRedeemQuote() {
@@ -476,11 +772,22 @@ async function zapRedeemQuote() {
   const quote = await quoteZapRedeem(state.config, ix, token.address, shares, skipped("zap-redeem"));
   const minOut = (quote.quoted * (BPS - slippage)) / BPS;
   const discount = quote.valueIn ? Number(((quote.valueIn - quote.valueOut) * 10_000n) / quote.valueIn) : null;
-  return { ...quote, token, shares, minOut, discount, lines: [
-    `You receive about ${fmt(quote.quoted, token.decimals, token.symbol)}, at least ${fmt(minOut, token.decimals, token.symbol)}.`,
-    `Oracle value: the components redeemed are worth ${usd(quote.valueIn)}, the pools pay ${usd(quote.valueOut)}` +
-      `${discount === null ? "" : ` (${bps(discount)} below the oracle)`}.`,
-  ] };
+  return {
+    ...quote,
+    token,
+    shares,
+    minOut,
+    discount,
+    lines: [
+      `You receive about ${fmt(quote.quoted, token.decimals, token.symbol)}, at least ${fmt(
+        minOut,
+        token.decimals,
+        token.symbol
+      )}.`,
+      `Oracle value: the components redeemed are worth ${usd(quote.valueIn)}, the pools pay ${usd(quote.valueOut)}` +
+        `${discount === null ? "" : ` (${bps(discount)} below the oracle)`}.`,
+    ],
+  };
 }
 
 const showQuote = (id) => (quote) => $(id).replaceChildren(...quote.lines.map((line) => el("p", {}, line)));
@@ -492,19 +799,44 @@ async function permitSignature(ctx, token, spender, value) {
     client.readContract({ address: token, abi: abis.ERC20, functionName: "nonces", args: [state.account] }),
     client.readContract({ address: token, abi: abis.ERC20, functionName: "DOMAIN_SEPARATOR" }),
   ]);
-  const declared = await client.readContract({ address: token, abi: abis.ERC20, functionName: "eip712Domain" }).catch(() => null);
+  const declared = await client
+    .readContract({ address: token, abi: abis.ERC20, functionName: "eip712Domain" })
+    .catch(() => null);
   // The domain whose hash is the token's own separator: never sign a permit the token would not accept.
-  const domain = [declared?.[2], "1", "2"].filter(Boolean)
+  const domain = [declared?.[2], "1", "2"]
+    .filter(Boolean)
     .map((version) => ({ name: declared?.[1] ?? name, version, chainId: ctx.chain.id, verifyingContract: token }))
-    .find((d) => hashDomain({ domain: d, types: { EIP712Domain: [
-      { name: "name", type: "string" }, { name: "version", type: "string" },
-      { name: "chainId", type: "uint256" }, { name: "verifyingContract", type: "address" }] } }) === separator);
+    .find(
+      (d) =>
+        hashDomain({
+          domain: d,
+          types: {
+            EIP712Domain: [
+              { name: "name", type: "string" },
+              { name: "version", type: "string" },
+              { name: "chainId", type: "uint256" },
+              { name: "verifyingContract", type: "address" },
+            ],
+          },
+        }) === separator
+    );
   if (!domain) return null;
   const deadline = (await client.getBlock()).timestamp + PERMIT_SECONDS;
-  const signature = await ctx.wallet.signTypedData({ account: state.account, domain, primaryType: "Permit",
-    types: { Permit: [{ name: "owner", type: "address" }, { name: "spender", type: "address" }, { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" }, { name: "deadline", type: "uint256" }] },
-    message: { owner: state.account, spender, value, nonce, deadline } });
+  const signature = await ctx.wallet.signTypedData({
+    account: state.account,
+    domain,
+    primaryType: "Permit",
+    types: {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    message: { owner: state.account, spender, value, nonce, deadline },
+  });
   const { v, r, s } = parseSignature(signature);
   return { deadline, v: Number(v), r, s };
 }
@@ -518,33 +850,68 @@ async function zapMint() {
   const slippage = slippageBps("zap-mint-slippage");
   const { token, shares, maxIn, legs } = quote;
   if (quote.premium !== null && BigInt(quote.premium) > slippage) {
-    throw new TxFailed(`The pools ask ${bps(quote.premium)} above the oracle value, more than your slippage of ${bps(slippage)}.`);
+    throw new TxFailed(
+      `The pools ask ${bps(quote.premium)} above the oracle value, more than your slippage of ${bps(slippage)}.`
+    );
   }
-  const balance = await ctx.client.readContract({ address: token.address, abi: abis.ERC20, functionName: "balanceOf", args: [state.account] });
+  const balance = await ctx.client.readContract({
+    address: token.address,
+    abi: abis.ERC20,
+    functionName: "balanceOf",
+    args: [state.account],
+  });
   if (balance < maxIn) {
-    throw new TxFailed(`Not enough ${token.symbol}: you have ${fmt(balance, token.decimals, token.symbol)}, this mint may use ` +
-      `${fmt(maxIn, token.decimals, token.symbol, { up: true })}.`);
+    throw new TxFailed(
+      `Not enough ${token.symbol}: you have ${fmt(balance, token.decimals, token.symbol)}, this mint may use ` +
+        `${fmt(maxIn, token.decimals, token.symbol, { up: true })}.`
+    );
   }
   const args = [ix.vault, shares, token.address, maxIn, legs, slippage, state.account];
-  const allowance = await ctx.client.readContract({ address: token.address, abi: abis.ERC20, functionName: "allowance", args: [state.account, zap] });
-  if (allowance < maxIn && await supportsPermit(ctx.client, token.address, state.account)) {
-    const items = progress.plan([`Sign a permit for ${fmt(maxIn, token.decimals, token.symbol, { up: true })}`, `Mint ${fmt(shares, 18, ix.symbol)} with ${token.symbol}`]);
+  const allowance = await ctx.client.readContract({
+    address: token.address,
+    abi: abis.ERC20,
+    functionName: "allowance",
+    args: [state.account, zap],
+  });
+  if (allowance < maxIn && (await supportsPermit(ctx.client, token.address, state.account))) {
+    const items = progress.plan([
+      `Sign a permit for ${fmt(maxIn, token.decimals, token.symbol, { up: true })}`,
+      `Mint ${fmt(shares, 18, ix.symbol)} with ${token.symbol}`,
+    ]);
     items[0].className = "waiting";
-    const permit = await permitSignature(ctx, token.address, zap, maxIn).catch((error) => { items[0].className = "failed"; throw new TxFailed(reasonOf(error)); });
+    const permit = await permitSignature(ctx, token.address, zap, maxIn).catch((error) => {
+      items[0].className = "failed";
+      throw new TxFailed(reasonOf(error));
+    });
     if (permit) {
       items[0].className = "mined";
-      await send(ctx, { address: zap, abi: abis.IndexZap, functionName: "mint_with_permit",
-        args: [...args, permit.deadline, permit.v, permit.r, permit.s] }, items[1]);
+      await send(
+        ctx,
+        {
+          address: zap,
+          abi: abis.IndexZap,
+          functionName: "mint_with_permit",
+          args: [...args, permit.deadline, permit.v, permit.r, permit.s],
+        },
+        items[1]
+      );
       return `Minted ${fmt(shares, 18, ix.symbol)} with ${token.symbol}.`;
     }
   }
-  const steps = allowance < maxIn ? [`Approve ${fmt(maxIn, token.decimals, token.symbol, { exact: true })} for the zap`] : [];
+  const steps =
+    allowance < maxIn ? [`Approve ${fmt(maxIn, token.decimals, token.symbol, { exact: true })} for the zap`] : [];
   const items = progress.plan([...steps, `Mint ${fmt(shares, 18, ix.symbol)} with ${token.symbol}`]);
-  if (steps.length) await send(ctx, { address: token.address, abi: abis.ERC20, functionName: "approve", args: [zap, maxIn] }, items[0]);
+  if (steps.length)
+    await send(ctx, { address: token.address, abi: abis.ERC20, functionName: "approve", args: [zap, maxIn] }, items[0]);
   await send(ctx, { address: zap, abi: abis.IndexZap, functionName: "mint", args }, items[items.length - 1]);
   // The zap pulls exactly the legs' input; if the vault owed a little less of the input itself by the time the mint
   // was mined (fee accrual), the allowance left over is set back to zero.
-  const left = await ctx.client.readContract({ address: token.address, abi: abis.ERC20, functionName: "allowance", args: [state.account, zap] });
+  const left = await ctx.client.readContract({
+    address: token.address,
+    abi: abis.ERC20,
+    functionName: "allowance",
+    args: [state.account, zap],
+  });
   if (steps.length && left > 0n) {
     const item = el("li", {}, `Reset the ${token.symbol} allowance left over`);
     progress.list.append(item);
@@ -563,14 +930,37 @@ async function zapRedeem() {
   await checkShares(shares);
   const slippage = slippageBps("zap-redeem-slippage");
   if (quote.discount !== null && BigInt(quote.discount) > slippage) {
-    throw new TxFailed(`The pools pay ${bps(quote.discount)} below the oracle value, more than your slippage of ${bps(slippage)}.`);
+    throw new TxFailed(
+      `The pools pay ${bps(quote.discount)} below the oracle value, more than your slippage of ${bps(slippage)}.`
+    );
   }
-  const allowance = await ctx.client.readContract({ address: ix.vault, abi: abis.IndexVault, functionName: "allowance", args: [state.account, zap] });
+  const allowance = await ctx.client.readContract({
+    address: ix.vault,
+    abi: abis.IndexVault,
+    functionName: "allowance",
+    args: [state.account, zap],
+  });
   const steps = allowance < shares ? [`Approve ${fmt(shares, 18, ix.symbol, { exact: true })} for the zap`] : [];
-  const items = progress.plan([...steps, `Redeem ${fmt(shares, 18, ix.symbol)} to ${token.symbol} (at least ${fmt(minOut, token.decimals, token.symbol)})`]);
-  if (steps.length) await send(ctx, { address: ix.vault, abi: abis.IndexVault, functionName: "approve", args: [zap, shares] }, items[0]);
-  await send(ctx, { address: zap, abi: abis.IndexZap, functionName: "redeem",
-    args: [ix.vault, shares, token.address, minOut, legs, skipped("zap-redeem"), slippage, state.account] }, items[items.length - 1]);
+  const items = progress.plan([
+    ...steps,
+    `Redeem ${fmt(shares, 18, ix.symbol)} to ${token.symbol} (at least ${fmt(minOut, token.decimals, token.symbol)})`,
+  ]);
+  if (steps.length)
+    await send(
+      ctx,
+      { address: ix.vault, abi: abis.IndexVault, functionName: "approve", args: [zap, shares] },
+      items[0]
+    );
+  await send(
+    ctx,
+    {
+      address: zap,
+      abi: abis.IndexZap,
+      functionName: "redeem",
+      args: [ix.vault, shares, token.address, minOut, legs, skipped("zap-redeem"), slippage, state.account],
+    },
+    items[items.length - 1]
+  );
   return `Redeemed ${fmt(shares, 18, ix.symbol)} to ${token.symbol}.`;
 }
 

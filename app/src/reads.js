@@ -6,13 +6,15 @@ const tokenMeta = new Map(); // address -> {symbol, decimals}
 
 export async function tokens(client, addresses) {
   const missing = [...new Set(addresses)].filter((a) => !tokenMeta.has(a.toLowerCase()));
-  await Promise.all(missing.map(async (address) => {
-    const [symbol, decimals] = await Promise.all([
-      client.readContract({ address, abi: abis.ERC20, functionName: "symbol" }).catch(() => short(address)),
-      client.readContract({ address, abi: abis.ERC20, functionName: "decimals" }),
-    ]);
-    tokenMeta.set(address.toLowerCase(), { address, symbol, decimals: Number(decimals) });
-  }));
+  await Promise.all(
+    missing.map(async (address) => {
+      const [symbol, decimals] = await Promise.all([
+        client.readContract({ address, abi: abis.ERC20, functionName: "symbol" }).catch(() => short(address)),
+        client.readContract({ address, abi: abis.ERC20, functionName: "decimals" }),
+      ]);
+      tokenMeta.set(address.toLowerCase(), { address, symbol, decimals: Number(decimals) });
+    })
+  );
   return addresses.map((a) => tokenMeta.get(a.toLowerCase()));
 }
 
@@ -24,7 +26,9 @@ function read(client, address, abi, functionName, args = []) {
 export async function listIndices(client, deployment) {
   const count = await read(client, deployment.factory, abis.VaultFactory, "vault_count");
   const addresses = await Promise.all(
-    Array.from({ length: Number(count) }, (_, i) => read(client, deployment.factory, abis.VaultFactory, "vaults", [BigInt(i)])),
+    Array.from({ length: Number(count) }, (_, i) =>
+      read(client, deployment.factory, abis.VaultFactory, "vaults", [BigInt(i)])
+    )
   );
   return Promise.all(addresses.map((vault) => indexSummary(client, deployment, vault)));
 }
@@ -57,7 +61,8 @@ export async function indexDetail(client, deployment, vault, account) {
     ]),
   ]);
   const values = state.tokens.map((_, i) =>
-    state.prices.length ? (state.holdings[i] * state.prices[i]) / 10n ** BigInt(meta[i].decimals) : null);
+    state.prices.length ? (state.holdings[i] * state.prices[i]) / 10n ** BigInt(meta[i].decimals) : null
+  );
   const nav = values.every((v) => v !== null) ? values.reduce((a, b) => a + b, 0n) : null;
   const basket = state.tokens.map((address, i) => ({
     ...meta[i],
@@ -74,7 +79,11 @@ export async function indexDetail(client, deployment, vault, account) {
       read(client, vault, abis.IndexVault, "balanceOf", [account]),
       Promise.all(state.tokens.map((t) => read(client, t, abis.ERC20, "balanceOf", [account]))),
     ]);
-    position = { shares, balances, value: summary.navPerShare === null ? null : (shares * summary.navPerShare) / 10n ** 18n };
+    position = {
+      shares,
+      balances,
+      value: summary.navPerShare === null ? null : (shares * summary.navPerShare) / 10n ** 18n,
+    };
   }
   return { ...summary, basket, nav, position, exitWindow: vaultQueued > 0n || policyQueued, queued };
 }
@@ -86,16 +95,20 @@ async function queuedChanges(client, deployment, sources) {
     read(client, sources[0].address, abis.IndexVault, "GRACE_PERIOD"),
     client.getBlock(),
   ]);
-  const lists = await Promise.all(sources.map(async ({ kind, address, abi }) => {
-    const events = await client.getContractEvents({ address, abi, eventName: "ChangeQueued", fromBlock });
-    const live = await Promise.all(events.map(async (event) => {
-      const eta = await read(client, address, abi, "eta", [event.args.id]);
-      if (eta === 0n) return null; // executed, cancelled or discarded since
-      const status = head.timestamp < eta ? "waiting" : head.timestamp <= eta + grace ? "ready" : "expired";
-      return { kind, address, id: event.args.id, action: event.args.action, eta, status };
-    }));
-    // The same change queued again after a cancel has one id and one eta: list it once.
-    return [...new Map(live.filter(Boolean).map((change) => [change.id, change])).values()];
-  }));
+  const lists = await Promise.all(
+    sources.map(async ({ kind, address, abi }) => {
+      const events = await client.getContractEvents({ address, abi, eventName: "ChangeQueued", fromBlock });
+      const live = await Promise.all(
+        events.map(async (event) => {
+          const eta = await read(client, address, abi, "eta", [event.args.id]);
+          if (eta === 0n) return null; // executed, cancelled or discarded since
+          const status = head.timestamp < eta ? "waiting" : head.timestamp <= eta + grace ? "ready" : "expired";
+          return { kind, address, id: event.args.id, action: event.args.action, eta, status };
+        })
+      );
+      // The same change queued again after a cancel has one id and one eta: list it once.
+      return [...new Map(live.filter(Boolean).map((change) => [change.id, change])).values()];
+    })
+  );
   return lists.flat();
 }

@@ -13,7 +13,10 @@ export function discoverWallets(onChange) {
   window.dispatchEvent(new Event("eip6963:requestProvider"));
   setTimeout(() => {
     if (found.size === 0 && window.ethereum?.request) {
-      found.set("window.ethereum", { info: { uuid: "window.ethereum", name: "Browser wallet" }, provider: window.ethereum });
+      found.set("window.ethereum", {
+        info: { uuid: "window.ethereum", name: "Browser wallet" },
+        provider: window.ethereum,
+      });
     }
     onChange([...found.values()]);
   }, LEGACY_WAIT_MS);

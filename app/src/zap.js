@@ -32,14 +32,20 @@ function hubs(deployment) {
 async function route({ client, deployment }, from, to, amount, exactOut) {
   const quote = async (path) => {
     const functionName = exactOut ? "getAmountsIn" : "getAmountsOut";
-    const amounts = await client.readContract({ address: deployment.uniswap.router, abi: abis.UniswapV2Router02, functionName, args: [amount, path] });
+    const amounts = await client.readContract({
+      address: deployment.uniswap.router,
+      abi: abis.UniswapV2Router02,
+      functionName,
+      args: [amount, path],
+    });
     return { path, amount: exactOut ? amounts[0] : amounts[amounts.length - 1] };
   };
   const direct = await quote([from, to]).catch(() => null);
   if (direct) return direct;
   const candidates = hubs(deployment).filter((hub) => !same(hub, from) && !same(hub, to));
   const quoted = (await Promise.all(candidates.map((hub) => quote([from, hub, to]).catch(() => null)))).filter(Boolean);
-  if (!quoted.length) throw new Error(`no Uniswap V2 route for this token (directly or through ${HUB_SYMBOLS.join(" or ")})`);
+  if (!quoted.length)
+    throw new Error(`no Uniswap V2 route for this token (directly or through ${HUB_SYMBOLS.join(" or ")})`);
   return quoted.reduce((best, q) => ((exactOut ? q.amount < best.amount : q.amount > best.amount) ? q : best));
 }
 
@@ -55,18 +61,31 @@ function same(a, b) {
  */
 export async function quoteZapMint({ client, deployment }, index, tokenIn, shares) {
   const adapter = deployment.adapters.uniswap_v2;
-  const needs = await client.readContract({ address: index.vault, abi: abis.IndexVault, functionName: "preview_mint", args: [shares] });
-  const legs = await Promise.all(index.state.tokens.map(async (token, i) => {
-    // The input itself is kept unswapped: the zap counts what the vault owes of it into the amount it pulls.
-    if (same(token, tokenIn)) return { adapter: zeroAddress, data: "0x", amount_in: needs[i], quoted: needs[i] };
-    if (needs[i] === 0n) return { adapter: zeroAddress, data: "0x", amount_in: 0n, quoted: 0n };
-    const { path, amount: quoted } = await route({ client, deployment }, tokenIn, token, needs[i], true);
-    // Rounded up: the buffer is never smaller than it says.
-    return { adapter, data: encodePath(path), amount_in: (quoted * (BPS + LEG_BUFFER_BPS) + BPS - 1n) / BPS, quoted };
-  }));
+  const needs = await client.readContract({
+    address: index.vault,
+    abi: abis.IndexVault,
+    functionName: "preview_mint",
+    args: [shares],
+  });
+  const legs = await Promise.all(
+    index.state.tokens.map(async (token, i) => {
+      // The input itself is kept unswapped: the zap counts what the vault owes of it into the amount it pulls.
+      if (same(token, tokenIn)) return { adapter: zeroAddress, data: "0x", amount_in: needs[i], quoted: needs[i] };
+      if (needs[i] === 0n) return { adapter: zeroAddress, data: "0x", amount_in: 0n, quoted: 0n };
+      const { path, amount: quoted } = await route({ client, deployment }, tokenIn, token, needs[i], true);
+      // Rounded up: the buffer is never smaller than it says.
+      return { adapter, data: encodePath(path), amount_in: (quoted * (BPS + LEG_BUFFER_BPS) + BPS - 1n) / BPS, quoted };
+    })
+  );
   const quoted = legs.reduce((sum, leg) => sum + leg.quoted, 0n);
   const maxIn = legs.reduce((sum, leg) => sum + leg.amount_in, 0n);
-  const value = (amount) => client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "value", args: [tokenIn, amount] });
+  const value = (amount) =>
+    client.readContract({
+      address: index.state.oracle,
+      abi: abis.OracleRouter,
+      functionName: "value",
+      args: [tokenIn, amount],
+    });
   const [valueIn, valueQuoted] = await Promise.all([value(maxIn), value(quoted)]);
   const valueOut = index.navPerShare === null ? null : (shares * index.navPerShare) / 10n ** 18n;
   return { legs: legs.map(({ quoted: _, ...leg }) => leg), maxIn, quoted, valueIn, valueQuoted, valueOut };
@@ -79,21 +98,38 @@ export async function quoteZapMint({ client, deployment }, index, tokenIn, share
  */
 export async function quoteZapRedeem({ client, deployment }, index, tokenOut, shares, skip) {
   const adapter = deployment.adapters.uniswap_v2;
-  const paid = await client.readContract({ address: index.vault, abi: abis.IndexVault, functionName: "preview_redeem", args: [shares] });
+  const paid = await client.readContract({
+    address: index.vault,
+    abi: abis.IndexVault,
+    functionName: "preview_redeem",
+    args: [shares],
+  });
   // amount_in is ignored on redeem: each leg sells all the vault paid of its component.
-  const planned = await Promise.all(index.state.tokens.map(async (token, i) => {
-    const none = { adapter: zeroAddress, data: "0x", amount_in: 0n };
-    if (skip.some((s) => same(s, token)) || paid[i] === 0n) return { leg: none, out: 0n };
-    if (same(token, tokenOut)) return { leg: none, out: paid[i] };
-    const { path, amount } = await route({ client, deployment }, token, tokenOut, paid[i], false);
-    return { leg: { adapter, data: encodePath(path), amount_in: 0n }, out: amount };
-  }));
+  const planned = await Promise.all(
+    index.state.tokens.map(async (token, i) => {
+      const none = { adapter: zeroAddress, data: "0x", amount_in: 0n };
+      if (skip.some((s) => same(s, token)) || paid[i] === 0n) return { leg: none, out: 0n };
+      if (same(token, tokenOut)) return { leg: none, out: paid[i] };
+      const { path, amount } = await route({ client, deployment }, token, tokenOut, paid[i], false);
+      return { leg: { adapter, data: encodePath(path), amount_in: 0n }, out: amount };
+    })
+  );
   const legs = planned.map((p) => p.leg);
   const quoted = planned.reduce((sum, p) => sum + p.out, 0n);
   const received = index.state.tokens.map((token, i) => (skip.some((s) => same(s, token)) ? 0n : paid[i]));
   const [valueOut, valuesIn] = await Promise.all([
-    client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "value", args: [tokenOut, quoted] }),
-    client.readContract({ address: index.state.oracle, abi: abis.OracleRouter, functionName: "values", args: [index.state.tokens, received] }),
+    client.readContract({
+      address: index.state.oracle,
+      abi: abis.OracleRouter,
+      functionName: "value",
+      args: [tokenOut, quoted],
+    }),
+    client.readContract({
+      address: index.state.oracle,
+      abi: abis.OracleRouter,
+      functionName: "values",
+      args: [index.state.tokens, received],
+    }),
   ]);
   return { legs, quoted, valueIn: valuesIn.reduce((a, b) => a + b, 0n), valueOut };
 }

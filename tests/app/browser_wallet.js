@@ -1,6 +1,6 @@
 // A test wallet injected before the page loads: an EIP-1193 provider announced through EIP-6963, exactly as a
-// browser extension does. Every request goes to the Python side (window.__testWallet, see browser_wallet.py), which signs
-// locally with an anvil test key and forwards to anvil, and records what it was asked.
+// browser extension does. Every request goes to the Python side (window.__testWallet, see browser_wallet.py), which
+// signs locally with an anvil test key, forwards to anvil, and records what it was asked.
 (() => {
   const listeners = {};
   const emit = (event, value) => (listeners[event] || []).forEach((listener) => listener(value));
