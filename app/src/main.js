@@ -56,6 +56,28 @@ function table(caption, headers, rows) {
   );
 }
 
+/**
+ * Replace `container`'s children, keeping what the user typed and ticked and where the keyboard focus was (matched
+ * by id): a refresh after a transaction, or a chain or account change, never eats keystrokes or moves the focus.
+ */
+function redraw(container, ...children) {
+  const kept = [...container.querySelectorAll("input, select")].map((input) => [input.id, input.value, input.checked]);
+  const focused = container.contains(document.activeElement) ? document.activeElement : null;
+  const caret = focused ? [focused.selectionStart ?? null, focused.selectionEnd ?? null] : null;
+  container.replaceChildren(...children);
+  for (const [id, value, checked] of kept) {
+    const input = id && document.getElementById(id);
+    if (!input) continue;
+    if (input.type === "checkbox") input.checked = checked;
+    else input.value = value;
+  }
+  if (focused?.id) {
+    const again = document.getElementById(focused.id);
+    again?.focus();
+    if (caret[0] !== null && again?.setSelectionRange) again.setSelectionRange(caret[0], caret[1]);
+  }
+}
+
 // ---- network and wallet ------------------------------------------------------------------------------------------
 
 async function start() {
@@ -248,7 +270,16 @@ function renderList(list) {
       el(
         "td",
         {},
-        el("button", { type: "button", onclick: () => openIndex(ix.vault), "aria-label": `Open ${ix.name}` }, ix.name)
+        el(
+          "button",
+          {
+            type: "button",
+            id: `open-${ix.vault}`,
+            onclick: () => openIndex(ix.vault),
+            "aria-label": `Open ${ix.name}`,
+          },
+          ix.name
+        )
       ),
       el("td", {}, ix.symbol),
       el("td", { class: "num" }, ix.navPerShare === null ? "price unavailable" : usd(ix.navPerShare)),
@@ -266,7 +297,8 @@ function renderList(list) {
       )
     )
   );
-  $("index-list").replaceChildren(
+  redraw(
+    $("index-list"),
     table(
       "Indices",
       [["Name"], ["Symbol"], ["NAV per share", "num"], ["Supply", "num"], ["Fees"], ["Mint"], ["Rebalancing"]],
@@ -323,10 +355,9 @@ function renderIndex() {
       )
     : el("p", { class: "muted" }, "No governance change is queued.");
 
-  // A refresh (after a transaction, a chain or account change) keeps what the user typed and ticked.
-  const kept = [...$("index").querySelectorAll("input, select")].map((input) => [input.id, input.value, input.checked]);
   $("index").hidden = false;
-  $("index").replaceChildren(
+  redraw(
+    $("index"),
     el("h2", { id: "index-heading", tabindex: "-1" }, `${ix.name} (${ix.symbol})`),
     el(
       "p",
@@ -349,12 +380,6 @@ function renderIndex() {
     redeemForm(ix),
     zapForms(ix)
   );
-  for (const [id, value, checked] of kept) {
-    const input = document.getElementById(id);
-    if (!input) continue;
-    if (input.type === "checkbox") input.checked = checked;
-    else input.value = value;
-  }
   showBusy();
 }
 

@@ -140,7 +140,7 @@ def open_page(browser, site, world, request):
     yield opener
     SHOTS.mkdir(parents=True, exist_ok=True)
     for page in pages:
-        expect(page.locator("body")).not_to_have_attribute("aria-busy", "true")  # what the user sees once it settles
+        settled(page)  # what the user sees once the page has read the chain again
         page.screenshot(path=str(SHOTS / f"{request.node.name.removeprefix('test_')}.png"), full_page=True)
         page.context.close()
     assert not errors, f"the page threw: {errors}"
@@ -160,10 +160,15 @@ def balances(world, who) -> dict[str, int]:
     return {symbol: world["tokens"][symbol].balanceOf(who) for symbol in BASKET}
 
 
+def settled(page):
+    """The page has read the chain again after the last flow (it is aria-busy until then)."""
+    expect(page.locator("body")).not_to_have_attribute("aria-busy", "true")
+
+
 def finished(page, text: str):
     """The flow says it is done, and the page has read the chain again (it is busy until then)."""
     expect(page.locator("#done")).to_have_text(re.compile(re.escape(text)))
-    expect(page.locator("body")).not_to_have_attribute("aria-busy", "true")
+    settled(page)
 
 
 # ---- connect and browse ------------------------------------------------------------------------------------------
@@ -189,6 +194,7 @@ def test_connect__wallet_on_another_chain__switches_before_signing(open_page, wo
     page.click("#redeem-submit")
     expect(page.locator("#error")).to_have_text(f"Switch your wallet to chain {chain.chain_id} first.")
     assert wallet.signing_requests() == [] and world["vault"].balanceOf(wallet.address) == HELD
+    settled(page)
 
     page.get_by_role("button", name=f"Switch wallet to chain {chain.chain_id}").click()
     expect(page.locator("#wrong-chain")).to_have_count(0)
@@ -365,6 +371,7 @@ def test_mint__paused__shows_reason_and_redeem_still_works(open_page, world):
     page.click("#mint-submit")
     expect(page.locator("#error")).to_have_text("index_vault: mint paused")
     assert wallet.signing_requests() == [] and vault.balanceOf(alice) == HELD
+    settled(page)
 
     page.fill("#redeem-amount", "1")
     page.click("#redeem-submit")
