@@ -909,7 +909,7 @@ async function zapMint() {
       throw new TxFailed(reasonOf(error));
     });
     if (permit) {
-      items[0].className = "mined";
+      items[0].className = "signed";
       await send(
         ctx,
         {

@@ -480,7 +480,8 @@ def test_zap_mint__permit_token__one_signature_and_one_transaction(open_page, wo
     expect(page.locator("#zap-mint-quote")).to_contain_text("You pay ")
     page.click("#zap-mint-submit")
     finished(page, "Minted 1 TIX with PUSD.")
-    expect(page.locator("#progress li").first).to_have_text(re.compile(r"^Sign a permit for "))
+    expect(page.locator("#progress li.signed")).to_have_text(re.compile(r"^Sign a permit for "))
+    expect(page.locator("#progress li.mined")).to_have_text(re.compile(r"^Mint 1 TIX with PUSD"))
     assert vault.balanceOf(alice) == HELD + ONE
     spent = 1_000 * 10**6 - pusd.balanceOf(alice)
     # $300 through PUSD/USDC and then USDC/WETH and USDC/WBTC: two 0.3 % fees on two legs, one on the third.
