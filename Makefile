@@ -6,11 +6,12 @@ BIN := $(abspath $(VENV)/bin)
 export PATH := $(BIN):$(abspath node_modules/.bin):$(PATH)
 PYTHON ?= python3
 
-.PHONY: setup test test-fast bench demo chain chain-stop clean
+.PHONY: setup test test-fast bench demo chain chain-stop clean app
 
-# The Python and npm installs are independent and mostly wait on downloads and disk: run side by side.
+# The Python and npm installs (and, for `make test`, Debian's chromium) are independent and mostly wait on downloads
+# and disk: they run side by side.
 setup:
-	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed node_modules/.installed
+	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed node_modules/.installed $(SETUP_EXTRA)
 
 # Reinstalled only when the pinned dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -38,19 +39,29 @@ $(GOVERNOR): governor/IndexGovernor.sol governor/build.py | setup
 build/set-protocol-v2/package.json:
 	sh benchmarks/fetch_set.sh
 
+# The browser tests (tests/app) drive Debian's chromium: Playwright's own browser download cannot be reached from CI
+# machines. Installed only when missing, so a machine that has it pays nothing.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
+
 # Two sessions side by side. The unit, property and script tests run on two xdist workers (each with its own
 # eth-tester chain), one file per worker at a time, the state machines first so the longest files start first. The
 # integration tests switch ape to anvil a module at a time, and ape's snapshot isolation of a session's test chain
 # does not survive that switch, so they run in a session of their own, alongside (much of their time is spent
-# waiting on anvil and on the commands they run). A new test folder must be added to UNIT_TESTS.
+# waiting on anvil and on the commands they run). A new test folder must be added to UNIT_TESTS. The browser tests
+# (tests/app, on anvil too) run at the end of that second session, which finishes well before the first.
 UNIT_TESTS := tests/stateful tests/contracts tests/scripts tests/keeper tests/benchmarks
+ANVIL_TESTS := tests/integration tests/app
 XDIST ?= -n 2 --dist loadfile
+test: SETUP_EXTRA := $(CHROMIUM)
 test: setup .build/.compiled $(GOVERNOR)
 	@mkdir -p build
-	@ape test tests/integration -q >build/integration-tests.log 2>&1 & integration=$$!; \
+	@ape test $(ANVIL_TESTS) -q >build/integration-tests.log 2>&1 & integration=$$!; \
 	ape test $(UNIT_TESTS) -q $(XDIST); unit=$$?; \
 	wait $$integration; integration=$$?; \
-	echo "== tests/integration (on anvil, run alongside the above; log in build/integration-tests.log)"; \
+	echo "== $(ANVIL_TESTS) (on anvil, run alongside the above; log in build/integration-tests.log)"; \
 	tail -n 40 build/integration-tests.log; \
 	exit $$(( unit || integration ))
 
@@ -71,6 +82,14 @@ bench: setup .build/.compiled $(GOVERNOR) build/set-protocol-v2/package.json
 demo: setup .build/.compiled $(GOVERNOR)
 	APE_FOUNDRY_HOST=http://127.0.0.1:$$(python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') \
 		ape run demo --network ethereum:local:foundry
+
+# The wallet page (app/, see README "The web page"): the ABIs from the compiled contracts, bundled with viem by vite
+# into build/app/dist beside every deployments/*.json, served on 127.0.0.1:$(APP_PORT) until Ctrl-C. It reads the
+# local chain's deployment (`make chain`, then `ape run deploy ... --mock-world`) unless the page's address names
+# another (`?deployment=ethereum-sepolia&rpc=...`).
+APP_PORT ?= 5173
+app: setup .build/.compiled
+	python scripts/build_app.py --serve $(APP_PORT)
 
 # The persistent local chain every local README command uses: anvil on 127.0.0.1:$(CHAIN_PORT) with the test mnemonic's
 # 12 funded accounts (ape's TEST::0-11), its state saved to $(CHAIN_DIR)/state.json every second and on exit, so

@@ -5,7 +5,7 @@ working tree (tracked and new files, mtimes kept, `.venv` and `node_modules` lin
 deployment files, `pause.json` and `build/chain/` they write never touch the checkout. The environment differs from a
 newcomer's in what the README itself documents:
 - the persistent chain is on a free port instead of 8545 (`CHAIN_PORT`, `APE_FOUNDRY_HOST`, `KEEPER_RPC_URL`), so a
-  chain of the developer's own is never touched;
+  chain of the developer's own is never touched, and so is `make app`'s page (`APP_PORT`);
 - ape's data folder (`APE_DATA_FOLDER`) is a temporary one, so `ape accounts import deployer` adds to no real
   keystore; it is fed test account 5's key and a passphrase on stdin, and `APE_ACCOUNTS_deployer_PASSPHRASE` holds it;
 - the one public-network command, the Sepolia deploy, runs exactly as written with `SEPOLIA_RPC_URL` pointing at a
@@ -56,6 +56,7 @@ NOT_RUNNABLE_AS_WRITTEN: set[str] = set()
 EXPECT = {
     "make chain-stop && make chain": ["chain stopped", "chain running"],
     "make chain": ["chain running on 127.0.0.1:"],
+    "make app": ["deployments: ethereum-local", "serving the page on http://127.0.0.1:"],
     "make demo": ["== 1. deploy", "== 2. create two indices", "== 3.", "== 4. every trade", "== 5. holdings",
                   "== 6. alice redeems", "== 7. a wallet holding only USDC mints and redeems through the zap",
                   "in one zap transaction", "== 8. a compliant income index",
@@ -180,6 +181,7 @@ def newcomer(tmp_path_factory, sepolia_standin):
         "CHAIN_PORT": str(port),
         "APE_FOUNDRY_HOST": f"http://127.0.0.1:{port}",
         "KEEPER_RPC_URL": f"http://127.0.0.1:{port}",
+        "APP_PORT": str(free_port()),
         "APE_DATA_FOLDER": str(tmp_path_factory.mktemp("ape")),
         "APE_ACCOUNTS_deployer_PASSPHRASE": PASSPHRASE,
         "SEPOLIA_RPC_URL": sepolia_standin,
@@ -194,9 +196,10 @@ def newcomer(tmp_path_factory, sepolia_standin):
 
 
 def runs_until_stopped(command: Command) -> bool:
-    """The keeper loop and the Silverback bot run until stopped: started, watched, then stopped with SIGINT."""
+    """The keeper loop, the Silverback bot and `make app`'s page server run until stopped: started, watched, then
+    stopped with SIGINT."""
     return command.text.startswith("silverback run") or " silverback run " in command.text or (
-        command.text.startswith("keeper run") and "--cycles" not in command.text)
+        command.text.startswith("keeper run") and "--cycles" not in command.text) or command.text == "make app"
 
 
 def run_for_a_while(command: Command, checkout: Path, env: dict, seconds: float = 20) -> subprocess.CompletedProcess:
