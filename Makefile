@@ -55,6 +55,7 @@ test-fast: setup .build/.compiled
 bench: setup .build/.compiled build/set-protocol-v2/package.json
 	python benchmarks/gas_vs_set.py
 	python benchmarks/rebalance_gas.py
+	python benchmarks/compliant_gas.py
 	python benchmarks/keeper_bench.py
 
 # The story on a fresh anvil (node_modules/.bin/anvil) that ape starts on a free port and stops at the end.
