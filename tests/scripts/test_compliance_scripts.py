@@ -20,7 +20,7 @@ def run(command, *args: str):
     return CliRunner().invoke(command.cli, [*args, *NETWORK], catch_exceptions=False)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def deployment(factory, placeholder_oracle, deployer):
     return Deployment(
         network="ethereum:local", chain_id=deploy.chain.chain_id, deployer=deployer.address,
