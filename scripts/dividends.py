@@ -9,7 +9,6 @@ every distribution the account has a share of (or the ids given). Amounts print 
 Like every script, they refuse a chain that is not the deployment file's and simulate before sending.
 """
 
-
 import click
 from ape import project
 from ape.cli import ConnectedProviderCommand, account_option
