@@ -76,6 +76,7 @@ bench: setup .build/.compiled $(GOVERNOR) build/set-protocol-v2/package.json
 	python benchmarks/rebalance_gas.py
 	python benchmarks/adapter_gas.py
 	python benchmarks/zap_gas.py
+	python benchmarks/compliant_gas.py
 	python benchmarks/keeper_bench.py
 
 # The story on a fresh anvil (node_modules/.bin/anvil) that ape starts on a free port and stops at the end.

@@ -291,8 +291,12 @@ def mint(shares: uint256, receiver: address):
             msg.sender, self, owed[i], default_return_value=True
         ), "compliant_index: transfer failed"
         assert staticcall token.balanceOf(self) == before + owed[i], "compliant_index: transfer amount mismatch"
-        # The inner vault pulls exactly `owed[i]` (same block, same preview), so the allowance returns to zero.
-        assert extcall token.approve(vault, owed[i], default_return_value=True), "compliant_index: approve failed"
+        # The inner vault pulls exactly `owed[i]` (same block, same preview), and only inside this contract's `mint`,
+        # so an unlimited allowance to it (set once per component) exposes nothing; it saves an approval per mint.
+        if staticcall token.allowance(self, vault) < owed[i]:
+            assert extcall token.approve(vault, max_value(uint256), default_return_value=True), (
+                "compliant_index: approve failed"
+            )
     # The inner vault's minting is open only inside this call.
     extcall IInnerVault(vault).unpause_mint()
     extcall IInnerVault(vault).mint(shares, self)
