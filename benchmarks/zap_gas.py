@@ -32,6 +32,7 @@ from ape.logging import LogLevel, logger
 from eth_account import Account
 
 from keeper.npm_artifacts import load_npm_artifact
+from scripts.deploy import deploy_factory
 
 ONE = 10**18
 DAY = 86_400
@@ -125,9 +126,7 @@ def deploy_world(deployer, governance):
         uniswap.addLiquidity(usdc, token, depth_usdc, amount, 0, 0, deployer, NO_DEADLINE, sender=deployer)
     adapter = project.UniswapV2Adapter.deploy(uniswap, sender=deployer)
 
-    vault_blueprint = project.IndexVault.declare(sender=deployer).contract_address
-    policy_blueprint = project.RebalancePolicy.declare(sender=deployer).contract_address
-    vault_factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=deployer)
+    vault_factory = deploy_factory(deployer)
     n = len(tokens)
     targets = [BPS // n] * n
     targets[0] += BPS - sum(targets)

@@ -3,6 +3,7 @@
 import os
 
 from ape.api import ReceiptAPI
+from ape.contracts import ContractContainer
 from hypothesis import HealthCheck, Phase, settings
 
 pytest_plugins = [
@@ -33,3 +34,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # (ape_ethereum.provider._post_send_transaction). No contract here prints, and the trace re-runs each transaction
 # on py-evm: about a sixth of a unit test's CPU. Tests do without it; a receipt's trace is still there on demand.
 ReceiptAPI.show_debug_logs = lambda receipt: None
+
+
+def _at_replacing_the_cached_type(container, address, **kwargs):
+    return container.chain_manager.contracts.instance_at(
+        address, contract_type=container.contract_type, replace=True, **kwargs
+    )
+
+
+# ape's isolation reverts the chain but not its address -> contract type cache, so after a revert the same CREATE
+# address can hold another contract (a compliant index in one module, a plain vault in the next), and `Container.at`
+# would merge both ABIs (two `Minted` events: `vault.Minted` became an ambiguous wrapper). A test says what is at an
+# address; that replaces the cached type.
+ContractContainer.at = _at_replacing_the_cached_type

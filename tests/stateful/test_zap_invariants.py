@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from scripts import _world as world
 from scripts import _zap
+from scripts.deploy import deploy_factory
 
 ONE = 10**18
 DAY = 86_400
@@ -69,9 +70,7 @@ class Infrastructure:
             for token in (*self.tokens, self.fot):
                 token.mint(holder, FUNDING, sender=holder)
                 token.approve(self.zap, 2**256 - 1, sender=holder)
-        vault_blueprint = project.IndexVault.declare(sender=d).contract_address
-        policy_blueprint = project.RebalancePolicy.declare(sender=d).contract_address
-        self.factory = project.VaultFactory.deploy(vault_blueprint, policy_blueprint, sender=d)
+        self.factory = deploy_factory(d)
         self.venue = _zap.Venue(uniswap.factory, uniswap.router, self.market.adapter.address)
 
     def is_deployed(self) -> bool:
