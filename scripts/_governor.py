@@ -242,7 +242,19 @@ def deploy_governor(deployer, token: str, settings: GovernorSettings, root: Path
     timelock = timelock_container(root).deploy(
         settings.timelock_delay, [predicted], [ZERO_ADDRESS], ZERO_ADDRESS, sender=deployer
     )
-    governor = governor_container(root).deploy(
+    governor = _deploy_governor(deployer, token, timelock, settings, root)
+    if governor.address != predicted:
+        raise GovernorError(
+            f"the governor landed at {governor.address}, not {predicted}: the timelock names the wrong proposer"
+        )
+    if not timelock.hasRole(PROPOSER_ROLE, governor.address) or timelock.hasRole(DEFAULT_ADMIN_ROLE, deployer.address):
+        raise GovernorError("the timelock's roles are not governor-only")
+    return governor, timelock
+
+
+def _deploy_governor(deployer, token: str, timelock, settings: GovernorSettings, root: Path | None):
+    """The IndexGovernor voting with `token` through `timelock`, with `settings`."""
+    return governor_container(root).deploy(
         settings.name,
         token,
         timelock.address,
@@ -252,13 +264,6 @@ def deploy_governor(deployer, token: str, settings: GovernorSettings, root: Path
         settings.quorum_percent,
         sender=deployer,
     )
-    if governor.address != predicted:
-        raise GovernorError(
-            f"the governor landed at {governor.address}, not {predicted}: the timelock names the wrong proposer"
-        )
-    if not timelock.hasRole(PROPOSER_ROLE, governor.address) or timelock.hasRole(DEFAULT_ADMIN_ROLE, deployer.address):
-        raise GovernorError("the timelock's roles are not governor-only")
-    return governor, timelock
 
 
 def deploy_timelock(deployer, delay: int, root: Path | None = None):
@@ -278,16 +283,7 @@ def attach_governor(deployer, token: str, timelock, settings: GovernorSettings, 
         raise GovernorError(
             f"the timelock's delay is {timelock.getMinDelay()} s, not the settings' {settings.timelock_delay} s"
         )
-    governor = governor_container(root).deploy(
-        settings.name,
-        token,
-        timelock.address,
-        settings.voting_delay,
-        settings.voting_period,
-        settings.proposal_threshold,
-        settings.quorum_percent,
-        sender=deployer,
-    )
+    governor = _deploy_governor(deployer, token, timelock, settings, root)
     timelock.grantRole(PROPOSER_ROLE, governor.address, sender=deployer)
     timelock.grantRole(CANCELLER_ROLE, governor.address, sender=deployer)
     timelock.renounceRole(DEFAULT_ADMIN_ROLE, deployer.address, sender=deployer)

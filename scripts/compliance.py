@@ -12,29 +12,16 @@ Every command checks the chain against the deployment file (like the other scrip
 before sending it and stops with the contract's reason; `check` sends nothing.
 """
 
-from pathlib import Path
-
 import click
 from ape import chain, project
 from ape.cli import ConnectedProviderCommand, account_option
 
 from scripts._chain import ScriptError, call, connect, resolve_account, utc
+from scripts._compliance import index_options, load_index
 from scripts._wallet import INDEX_DECIMALS, parse_amount, show
 
 DAY = 86_400
 ZERO_ADDRESS = "0x" + "00" * 20
-
-
-def load_index(address: str):
-    """The CompliantIndex at `address`, or a ScriptError saying it is not one (a plain vault has no `rules()`)."""
-    try:
-        index = project.CompliantIndex.at(resolve_account(address))
-        index.rules()
-    except ScriptError:
-        raise
-    except Exception:  # noqa: BLE001 -- no code, or code without `rules()`: not a compliant index
-        raise ScriptError(f"{address} is not a compliant index (it has no rules())") from None
-    return index
 
 
 def registry_of(index):
@@ -57,23 +44,6 @@ def describe(index, wallet: str) -> str:
         extras.append(f"{show(locked, index)} locked until {utc(index.locked_until(wallet))}")
     extras.append(f"holds {show(index.balanceOf(wallet), index)}")
     return f"{wallet}: {who}; " + ", ".join(extras)
-
-
-options = [
-    click.option("--index", "index_address", required=True, help="The compliant index (its address)."),
-    click.option(
-        "--deployment",
-        "deployment_file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Deployment file (default: deployments/<network>.json).",
-    ),
-]
-
-
-def index_options(command):
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 @click.group()

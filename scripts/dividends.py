@@ -14,8 +14,8 @@ from ape import project
 from ape.cli import ConnectedProviderCommand, account_option
 
 from scripts._chain import ScriptError, call, connect, resolve_account
+from scripts._compliance import index_options, load_index
 from scripts._wallet import parse_amount, show
-from scripts.compliance import index_options, load_index
 
 MAX_CLAIMS = 64
 
