@@ -35,6 +35,16 @@ def load_vault(text: str, deployment):
     return project.IndexVault.at(resolve_contract(text, deployment, "vault", what="--vault"))
 
 
+def holders_token(vault, deployment):
+    """What holders mint: the compliant index the factory wrapped around `vault`, if any (its inner vault mints only
+    to that index, so minting it directly is refused as paused), else the vault itself. Both take the same
+    `preview_mint`, `basket`, `mint(shares, receiver)` and ERC-20 calls."""
+    factory = project.VaultFactory.at(deployment.factory)
+    if hasattr(factory, "compliant_of") and int(index := factory.compliant_of(vault.address), 16):
+        return project.CompliantIndex.at(index)
+    return vault
+
+
 def show(amount: int, token) -> str:
     """`1.5 UNI`: an amount in a token's smallest units with its decimals and symbol."""
     return f"{format_units(amount, token.decimals())} {token.symbol()}"

@@ -8,6 +8,8 @@ wallet, and check a transfer before anyone sends it (ERC-1404's code and message
     ape run compliance recover  --index 0x... --lost 0x... --execute|--cancel --account ...
     ape run compliance check    --index 0x... --from 0x... --to 0x... --amount 1.5
 
+`--index` is the compliant index's address or its symbol in the deployment's factory (CINC).
+
 Every command checks the chain against the deployment file (like the other scripts), simulates each transaction
 before sending it and stops with the contract's reason; `check` sends nothing.
 """
@@ -61,8 +63,8 @@ def cli():
 @click.option("--identity", type=int, help="Add the wallet to this existing identity instead of registering a new one.")
 def register(network, account, index_address, deployment_file, wallet, country, accredited, days, identity):
     """Register an investor (or another wallet of one) in the index's identity registry. Registry agents only."""
-    connect(network.choice, deployment_file)
-    registry = registry_of(load_index(index_address))
+    deployment = connect(network.choice, deployment_file)
+    registry = registry_of(load_index(index_address, deployment))
     wallet = resolve_account(wallet)
     if identity is not None:
         call(account, registry.add_wallet, identity, wallet)
@@ -83,8 +85,8 @@ def register(network, account, index_address, deployment_file, wallet, country, 
 @click.option("--undo", is_flag=True, help="Unfreeze instead.")
 def freeze(network, account, index_address, deployment_file, wallet, undo):
     """Freeze a wallet (no transfers in or out; it can still redeem to itself), or unfreeze it. Agents only."""
-    connect(network.choice, deployment_file)
-    index = load_index(index_address)
+    deployment = connect(network.choice, deployment_file)
+    index = load_index(index_address, deployment)
     wallet = resolve_account(wallet)
     call(account, index.unfreeze if undo else index.freeze, wallet)
     click.echo(f"{'unfrozen' if undo else 'frozen'}: {describe(index, wallet)}")
@@ -99,10 +101,10 @@ def freeze(network, account, index_address, deployment_file, wallet, undo):
 @click.option("--cancel", is_flag=True, help="Cancel the pending recovery (the lost wallet or an agent).")
 def recover(network, account, index_address, deployment_file, lost, new_wallet, execute, cancel):
     """Recover a lost wallet's shares to another wallet of the same investor, after the timelock."""
-    connect(network.choice, deployment_file)
+    deployment = connect(network.choice, deployment_file)
     if sum([bool(new_wallet), execute, cancel]) != 1:
         raise click.UsageError("give exactly one of --to WALLET (propose), --execute or --cancel")
-    index = load_index(index_address)
+    index = load_index(index_address, deployment)
     rules = project.ComplianceRules.at(index.rules())
     lost = resolve_account(lost)
     if new_wallet:
@@ -128,8 +130,8 @@ def recover(network, account, index_address, deployment_file, lost, new_wallet, 
 @click.option("--amount", default="1", show_default=True, help="Index tokens, e.g. 1.5")
 def check(network, index_address, deployment_file, sender, receiver, amount):
     """Say whether a transfer (or a mint, without --from) would pass the index's rules, and why not."""
-    connect(network.choice, deployment_file)
-    index = load_index(index_address)
+    deployment = connect(network.choice, deployment_file)
+    index = load_index(index_address, deployment)
     sender = resolve_account(sender) if sender else ZERO_ADDRESS
     receiver = resolve_account(receiver)
     code = index.detectTransferRestriction(sender, receiver, parse_amount(amount, INDEX_DECIMALS))

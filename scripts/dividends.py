@@ -1,8 +1,11 @@
 """Dividends of a compliant index: distribute any ERC-20 to its holders of the moment, claim, and see what is owed.
 
-    ape run dividends distribute --index 0x... --token 0x... --amount 1000 --account issuer
-    ape run dividends claim      --index 0x... --account TEST::4 [--id 3 --id 4]
-    ape run dividends status     --index 0x... [--holder TEST::4]
+    ape run dividends distribute --index CINC --token USDC --amount 1000 --account issuer
+    ape run dividends claim      --index CINC --account TEST::4 [--id 3 --id 4]
+    ape run dividends status     --index CINC [--holder TEST::4]
+
+`--index` is the compliant index's symbol (in the deployment's factory) or its address; `--token` a symbol of the
+deployment's tokens or an address.
 
 `distribute` approves the index for exactly the amount (no allowance is left behind) and distributes; `claim` claims
 every distribution the account has a share of (or the ids given). Amounts print with the token's decimals and symbol.
@@ -42,13 +45,13 @@ def cli():
 @cli.command(cls=ConnectedProviderCommand)
 @account_option()
 @index_options
-@click.option("--token", required=True, help="The ERC-20 to distribute (its address).")
+@click.option("--token", required=True, help="The ERC-20 to distribute: a deployment symbol (USDC) or an address.")
 @click.option("--amount", required=True, help="In whole tokens, e.g. 1000 or 0.5")
 def distribute(network, account, index_address, deployment_file, token, amount):
     """Distribute `amount` of `token` to the index's holders, pro rata to their balances now."""
-    connect(network.choice, deployment_file)
-    index = load_index(index_address)
-    token = project.MockERC20.at(resolve_account(token))
+    deployment = connect(network.choice, deployment_file)
+    index = load_index(index_address, deployment)
+    token = project.MockERC20.at(deployment.tokens.get(token) or resolve_account(token))
     value = parse_amount(amount, token.decimals())
     if token.balanceOf(account) < value:
         raise ScriptError(f"the account holds {show(token.balanceOf(account), token)}, less than {amount}")
@@ -67,8 +70,8 @@ def distribute(network, account, index_address, deployment_file, token, amount):
 @click.option("--id", "ids", type=int, multiple=True, help="A distribution id (repeatable; default: all open).")
 def claim(network, account, index_address, deployment_file, ids):
     """Claim the account's share of distributions."""
-    connect(network.choice, deployment_file)
-    index = load_index(index_address)
+    deployment = connect(network.choice, deployment_file)
+    index = load_index(index_address, deployment)
     ids = list(ids) or open_claims(index, account.address)
     if not ids:
         raise ScriptError(f"{account.address} has nothing to claim")
@@ -85,8 +88,8 @@ def claim(network, account, index_address, deployment_file, ids):
 @click.option("--holder", help="Also show what this wallet can claim.")
 def status(network, index_address, deployment_file, holder):
     """List the distributions, and a holder's share of each."""
-    connect(network.choice, deployment_file)
-    index = load_index(index_address)
+    deployment = connect(network.choice, deployment_file)
+    index = load_index(index_address, deployment)
     holder = resolve_account(holder) if holder else None
     rows = distributions(index)
     if not rows:

@@ -22,10 +22,20 @@ from ape.cli import ConnectedProviderCommand, account_option
 from ape.exceptions import ContractLogicError
 
 from scripts import _zap
-from scripts._chain import call, connect, transact
-from scripts._wallet import INDEX_DECIMALS, WalletError, basket_table, load_vault, parse_amount, show, tokens_of
+from scripts._chain import call, connect, resolve_account, transact
+from scripts._wallet import (
+    INDEX_DECIMALS,
+    WalletError,
+    basket_table,
+    holders_token,
+    load_vault,
+    parse_amount,
+    show,
+    tokens_of,
+)
 
 ETH = "ETH"
+ZERO_ADDRESS = "0x" + "00" * 20
 
 
 def mint(account, vault, amount: int, receiver: str | None = None, echo=click.echo, table: bool = True):
@@ -178,6 +188,12 @@ def cli(network, account, vault_address, amount, receiver, deployment_file, pay_
         return
     if max_in or exact_in:
         raise WalletError("--max-in and --exact-in go with --with TOKEN")
+    vault = holders_token(vault, deployment)  # a compliant index's holders mint its own token, under its rules
+    if hasattr(vault, "detectTransferRestriction"):  # asked before any approval is sent
+        who = resolve_account(receiver) if receiver else account.address
+        if code := vault.detectTransferRestriction(ZERO_ADDRESS, who, shares):
+            raise WalletError(f"{vault.symbol()} refuses a mint to {who}: "
+                              f"{vault.messageForTransferRestriction(code)} (ERC-1404 code {code})")  # fmt: skip
     if not yes:
         click.echo(basket_table(tokens_of(vault), vault.preview_mint(shares), account, "pays"))
         click.confirm(f"Mint {amount} {vault.symbol()}?", abort=True)

@@ -68,6 +68,23 @@ EXPECT = {
     "ape run create_index examples/income.yaml": ["index  0x", "registry governance offered to"],
     "ape run governor deploy --token CINC": ["recorded CINC in deployments/ethereum-local.governors.json"],
     "ape run governor handover": ["governance to timelock"],
+    "ape run compliance register": ["registered 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc as identity 1 (country 276)"],
+    "ape run compliance check": ["mint of 1 CINC: refused: recipient not verified (ERC-1404 code 4)",
+                                 "0x976EA74026E726554dB657fA54763abd0C3a0aa9: not registered"],
+    "ape run faucet --network ethereum:local:foundry --account TEST::5 --vault CINC": [
+        "USDC to 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", "WETH to 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+        "WBTC to 0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"],
+    "ape run mint   --network ethereum:local:foundry --account TEST::5 --vault CINC": [
+        "minted 10 CINC", "balance 10 CINC"],
+    "ape run dividends distribute": ["distribution 1: 1,000 USDC to 10 CINC"],
+    "ape run dividends status": ["claimable 1,000 USDC"],
+    "ape run dividends claim": ["claimed distribution 1: 1,000 USDC"],
+    "ape run governor delegate": ["0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc now delegates its votes on"],
+    "ape run governor propose index.accept_governance": ["proposed 0xb14a55eace290baa686504919b947cdc154d9391c4071855a8a3674b46720522: voting from block"],
+    "ape run warp --network ethereum:local:foundry --blocks": ["blocks: now block"],
+    "ape run governor vote": ["voted for: for 10000000000000000000, against 0"],
+    "ape run governor queue": ["queued 0xb14a55eace290baa686504919b947cdc154d9391c4071855a8a3674b46720522: executable from"],
+    "ape run governor execute": ["executed 0xb14a55eace290baa686504919b947cdc154d9391c4071855a8a3674b46720522"],
     "ape run faucet": ["minted 40 UNI"],
     "ape run redeem --network ethereum:local:foundry --account TEST::4 --vault DPL --amount 0.5 --to USDC": [
         "UNI -> USDC", "oracle prices", "redeemed 0.5 DPL for"],
@@ -255,6 +272,10 @@ def test_readme__every_command_as_written__succeeds_in_order(newcomer):
     assert (checkout / "build/demo/nav_per_share.png").stat().st_size > 10_000  # make demo's chart
     assert (checkout / "deployments/ethereum-sepolia.json").is_file()
     assert json.loads((checkout / "pause.json").read_text())["transactions"][0]["data"] is None
+    # The holders' vote executed: the index's governance is now their TimelockController.
+    cinc = json.loads((checkout / "deployments/ethereum-local.governors.json").read_text())["CINC"]
+    governance = rpc(env["KEEPER_RPC_URL"], "eth_call", [{"to": cinc["token"], "data": "0x5aa6e675"}, "latest"])
+    assert int(governance, 16) == int(cinc["timelock"], 16)
 
 
 def test_scripts__no_chain_running__refuse_instead_of_a_throwaway_anvil(newcomer):

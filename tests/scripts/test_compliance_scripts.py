@@ -1,7 +1,9 @@
 """`ape run compliance` and `ape run dividends` as users run them (click commands, in-process, on ape's test chain),
 with their refusals."""
 
+import ast
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -10,7 +12,7 @@ from fixtures.compliance import GERMANY, NORTH_KOREA, Compliance
 from fixtures.vaults import DAY
 
 from keeper.deployment import Deployment, save_deployment
-from scripts import compliance, deploy, dividends
+from scripts import compliance, deploy, dividends, mint
 
 NETWORK = ["--network", "ethereum:local:test"]
 ONE = 10**18
@@ -163,6 +165,50 @@ def test_compliance__deployment_of_another_chain__refused(index, deployment, tmp
     assert "11155111" in result.output
 
 
+def test_check__index_by_symbol__the_same_index_as_by_address(create_compliant, tokens, registry, dep):
+    index = create_compliant(tokens, compliance=Compliance(registry, [NORTH_KOREA]), symbol="CSYM")
+    result = run(compliance, "check", "--index", "CSYM", "--to", fresh(), *dep)
+    assert result.exit_code == 0, result.output
+    assert "mint of 1 CSYM: refused: recipient not verified (ERC-1404 code 4)" in result.output
+    assert index.symbol() == "CSYM"
+
+
+def test_check__symbol_of_a_plain_index__refused(create_vault, tokens, dep):
+    create_vault(tokens, symbol="PSYM")
+    result = run(compliance, "check", "--index", "PSYM", "--to", fresh(), *dep)
+    assert result.exit_code == 1
+    assert "PSYM is a plain index, not a compliant one" in result.output
+
+
+# --- mint (the wallet script) on a compliant index ------------------------------------------------------------
+
+
+def fund(index, wallet, shares: int) -> None:
+    for token, owed in zip(index.basket()[0], index.preview_mint(shares), strict=True):
+        deploy.project.MockERC20.at(token).mint(wallet, owed, sender=wallet)
+
+
+def test_mint__compliant_inner_vault__mints_the_index_token_to_a_registered_investor(index, project, dep, alice):
+    fund(index, alice, 2 * ONE)
+    result = run(mint, "--vault", index.vault(), "--amount", "2", "--yes", "--account", "TEST::4", *dep)
+    assert result.exit_code == 0, result.output
+    assert "minted 2 CIDX" in result.output
+    assert index.balanceOf(alice) == 2 * ONE
+    assert project.IndexVault.at(index.vault()).balanceOf(alice) == 0  # the index holds the inner vault's shares
+    for token in index.basket()[0]:
+        assert project.MockERC20.at(token).allowance(alice, index) == 0
+
+
+def test_mint__compliant_inner_vault__unregistered_wallet_refused_and_nothing_sent(index, dep, carol):
+    fund(index, carol, ONE)
+    nonce = carol.nonce
+    result = run(mint, "--vault", index.vault(), "--amount", "1", "--yes", "--account", "TEST::6", *dep)
+    assert result.exit_code == 1
+    assert "CIDX refuses a mint to" in result.output and "recipient not verified (ERC-1404 code 4)" in result.output
+    assert carol.nonce == nonce  # refused before any approval
+    assert index.balanceOf(carol) == 0
+
+
 # --- dividends -------------------------------------------------------------------------------------------------
 
 
@@ -184,6 +230,16 @@ def test_distribute_then_claim__holder_paid_in_whole_tokens(index, mint_for, usd
     assert again.exit_code == 1 and "has nothing to claim" in again.output
 
 
+def test_distribute__token_by_symbol__the_deployment_token(index, mint_for, usdc, deployment, tmp_path, alice):
+    mint_for(index, alice, ONE)
+    path = tmp_path / "with-usdc.json"
+    save_deployment(replace(deployment, tokens={"USDC": usdc.address}), path)
+    result = run(dividends, "distribute", "--index", index.address, "--token", "USDC", "--amount", "10",
+                 "--account", "TEST::0", "--deployment", str(path))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert index.distribution(1)[:2] == (usdc.address, 10 * 10**6)
+
+
 def test_distribute__no_holders__refused_before_sending(index, usdc, dep, deployer):
     nonce = deployer.nonce
     result = run(dividends, "distribute", "--index", index.address, "--token", usdc.address, "--amount", "1",
@@ -191,3 +247,24 @@ def test_distribute__no_holders__refused_before_sending(index, usdc, dep, deploy
     assert result.exit_code == 1
     assert "no holders yet" in result.output
     assert deployer.nonce == nonce
+
+
+# --- ape run ---------------------------------------------------------------------------------------------------
+
+
+def test_scripts__no_runnable_script_imports_another__ape_runs_each_once_without_a_warning():
+    """`ape run` executes every public script module when it starts (runpy); one that another already imported is
+    in sys.modules by then, and Python warns (RuntimeWarning: 'scripts.x' found in sys.modules): shared code lives in
+    the private `_` modules."""
+    folder = Path(compliance.__file__).parent
+    public = {path.stem for path in folder.glob("*.py") if not path.stem.startswith("_")}
+    imports = []
+    for path in folder.glob("*.py"):
+        for node in ast.parse(path.read_text()).body:  # top-level only: a function's deferred import runs later
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.module == "scripts":
+                imports += [(path.stem, a.name) for a in node.names if a.name in public]
+            elif (node.module or "").removeprefix("scripts.") in public and node.module.startswith("scripts."):
+                imports.append((path.stem, node.module))
+    assert imports == []

@@ -326,6 +326,25 @@ def test_script__deployment_of_another_chain__refuses_in_one_sentence_and_sends_
     assert [a.nonce for a in accounts] == nonces and not out.exists()
 
 
+def test_warp__blocks__mines_them_without_an_account(dep):
+    head = warp.chain.blocks.head.number
+
+    result = run(warp, "--blocks", "3", *dep)
+
+    assert result.exit_code == 0, result.output
+    assert warp.chain.blocks.head.number == head + 3
+    assert f"mined 3 blocks: now block {head + 3}" in result.output
+
+
+def test_warp__days_without_an_account__refused_and_nothing_mined(dep):
+    head = warp.chain.blocks.head
+
+    result = CliRunner().invoke(warp.cli, ["--days", "1", "--blocks", "2", *dep, *NETWORK])
+
+    assert result.exit_code == 2 and "moving the clock needs --account" in result.output
+    assert warp.chain.blocks.head.number == head.number
+
+
 def test_gas_limit__covers_the_fee_accrual_path_with_a_fifth_on_top():
     assert gas_limit(112_943) == (112_943 + FEE_ACCRUAL_GAS) * 120 // 100 >= 127_855 + 15_000
 
