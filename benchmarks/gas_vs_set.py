@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 if __package__ in (None, ""):
     # Run as `python benchmarks/gas_vs_set.py`: make `benchmarks.gas_table` importable from the project root.

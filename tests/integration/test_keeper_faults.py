@@ -12,7 +12,6 @@ import pytest
 from ape import accounts
 from fixtures.anvil import GUARDIAN, KEEPER, Hostiles
 
-from keeper import abi
 from keeper.errors import RpcTransportError
 from keeper.executor import BUMP_DENOMINATOR, BUMP_NUMERATOR
 from keeper.journal import GLOBAL

@@ -16,7 +16,7 @@ from keeper.chain import Chain
 from keeper.cycle import RECHECK_BLOCKS, Keeper
 from keeper.errors import RpcError
 from keeper.executor import Executor, SendPolicy
-from keeper.journal import GLOBAL, Journal
+from keeper.journal import Journal
 from keeper.metrics import Metrics
 from keeper.settings import load_settings
 from keeper.signer import SignedTx

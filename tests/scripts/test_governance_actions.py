@@ -661,8 +661,6 @@ def test_batch_checksum__keys_in_another_order__same():
 
 
 def test_safe_batch__fee_proposal__tx_builder_shape():
-    fees = ACTIONS["set_fees"]
-    args = {"management_fee": 100, "mint_fee": 50, "redeem_fee": 25}
     batch = fee_batch()
     checksum = batch["meta"]["checksum"]
     assert batch == {
