@@ -40,7 +40,11 @@ def holders_token(vault, deployment):
     to that index, so minting it directly is refused as paused), else the vault itself. Both take the same
     `preview_mint`, `basket`, `mint(shares, receiver)` and ERC-20 calls."""
     factory = project.VaultFactory.at(deployment.factory)
-    if hasattr(factory, "compliant_of") and int(index := factory.compliant_of(vault.address), 16):
+    if not hasattr(factory, "compliant_of"):
+        return vault
+    if factory.is_compliant(vault.address):  # named by the index's own address
+        return project.CompliantIndex.at(vault.address)
+    if int(index := factory.compliant_of(vault.address), 16):
         return project.CompliantIndex.at(index)
     return vault
 

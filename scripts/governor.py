@@ -34,6 +34,7 @@ from pathlib import Path
 import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand, account_option
+from ape.exceptions import ContractLogicError
 from eth_abi import decode
 from eth_utils import is_address, keccak, to_checksum_address
 
@@ -141,6 +142,15 @@ def proposal_of(governor, proposal_id: int, from_block: int) -> Proposal:
                 raise ScriptError(f"proposal {proposal_id:#x}'s event does not hash to its id")
             return found
     raise ScriptError(f"no proposal {proposal_id:#x} on governor {governor.address} since block {from_block}")
+
+
+def state_of(governor, proposal_id: int) -> int:
+    """The proposal's state, or a ScriptError naming the id when the governor has none by that id (its
+    GovernorNonexistentProposal, which would otherwise surface as a traceback)."""
+    try:
+        return governor.state(proposal_id)
+    except ContractLogicError:  # ape's custom-error classes derive from it
+        raise ScriptError(f"no proposal {proposal_id:#x} on governor {governor.address}") from None
 
 
 def parse_id(text: str) -> int:
@@ -403,7 +413,7 @@ def vote(network, account, proposal_text, support, reason, governor_text, deploy
     proposal_id = parse_id(proposal_text)
     choice = Support[support.upper()]
     try:
-        require_state(governor.state(proposal_id), ProposalState.ACTIVE, "vote")
+        require_state(state_of(governor, proposal_id), ProposalState.ACTIVE, "vote")
     except GovernorError as error:
         raise ScriptError(str(error)) from None
     if not safe and account is not None:
@@ -430,7 +440,7 @@ def queue(network, account, proposal_text, governor_text, deployment_file, safe,
     governor = resolve_governor(governor_text, network.choice)
     proposal_id = parse_id(proposal_text)
     try:
-        require_state(governor.state(proposal_id), ProposalState.SUCCEEDED, "queue")
+        require_state(state_of(governor, proposal_id), ProposalState.SUCCEEDED, "queue")
     except GovernorError as error:
         raise ScriptError(str(error)) from None
     planned = proposal_of(governor, proposal_id, deployment.block)
@@ -448,7 +458,7 @@ def execute(network, account, proposal_text, governor_text, deployment_file, saf
     governor = resolve_governor(governor_text, network.choice)
     proposal_id = parse_id(proposal_text)
     try:
-        require_state(governor.state(proposal_id), ProposalState.QUEUED, "execute")
+        require_state(state_of(governor, proposal_id), ProposalState.QUEUED, "execute")
     except GovernorError as error:
         raise ScriptError(str(error)) from None
     eta = governor.proposalEta(proposal_id)
@@ -470,10 +480,7 @@ def status(network, proposal_text, governor_text, deployment_file):
     connect(network.choice, deployment_file)
     governor = resolve_governor(governor_text, network.choice)
     proposal_id = parse_id(proposal_text)
-    try:
-        state = ProposalState(governor.state(proposal_id))
-    except Exception:  # noqa: BLE001 -- GovernorNonexistentProposal
-        raise ScriptError(f"no proposal {proposal_id:#x} on governor {governor.address}") from None
+    state = ProposalState(state_of(governor, proposal_id))
     snapshot = governor.proposalSnapshot(proposal_id)
     against, for_, abstain = governor.proposalVotes(proposal_id)
     quorum = governor.quorum(snapshot) if snapshot < governor.clock() else None

@@ -178,8 +178,13 @@ def cli(network, account, vault_address, amount, receiver, deployment_file, pay_
         yes):  # fmt: skip
     """Mint index tokens from a wallet's components, or with one token through the zap."""
     deployment = connect(network.choice, deployment_file)
-    vault = load_vault(vault_address, deployment)
+    vault = holders_token(load_vault(vault_address, deployment), deployment)  # a compliant index: its own token
     shares = parse_amount(amount, INDEX_DECIMALS)
+    if hasattr(vault, "detectTransferRestriction"):  # its rules, asked before any approval is sent
+        who = resolve_account(receiver) if receiver else account.address
+        if code := vault.detectTransferRestriction(ZERO_ADDRESS, who, shares):
+            raise WalletError(f"{vault.symbol()} refuses a mint to {who}: "
+                              f"{vault.messageForTransferRestriction(code)} (ERC-1404 code {code})")  # fmt: skip
     if pay_with:
         receipt, _spent, minted = zap_mint(account, vault, deployment, shares, pay_with, max_in, exact_in, max_slippage,
                                           receiver, confirm=not yes)  # fmt: skip
@@ -188,12 +193,6 @@ def cli(network, account, vault_address, amount, receiver, deployment_file, pay_
         return
     if max_in or exact_in:
         raise WalletError("--max-in and --exact-in go with --with TOKEN")
-    vault = holders_token(vault, deployment)  # a compliant index's holders mint its own token, under its rules
-    if hasattr(vault, "detectTransferRestriction"):  # asked before any approval is sent
-        who = resolve_account(receiver) if receiver else account.address
-        if code := vault.detectTransferRestriction(ZERO_ADDRESS, who, shares):
-            raise WalletError(f"{vault.symbol()} refuses a mint to {who}: "
-                              f"{vault.messageForTransferRestriction(code)} (ERC-1404 code {code})")  # fmt: skip
     if not yes:
         click.echo(basket_table(tokens_of(vault), vault.preview_mint(shares), account, "pays"))
         click.confirm(f"Mint {amount} {vault.symbol()}?", abort=True)

@@ -19,7 +19,16 @@ from ape.exceptions import ContractLogicError
 
 from scripts import _zap
 from scripts._chain import call, connect
-from scripts._wallet import INDEX_DECIMALS, WalletError, basket_table, load_vault, parse_amount, show, tokens_of
+from scripts._wallet import (
+    INDEX_DECIMALS,
+    WalletError,
+    basket_table,
+    holders_token,
+    load_vault,
+    parse_amount,
+    show,
+    tokens_of,
+)
 
 
 def resolve_skip(tokens: list, skip: tuple[str, ...]) -> list[str]:
@@ -122,7 +131,8 @@ def zap_redeem(account, vault, deployment, amount: int, to: str, min_out: int, s
 def cli(network, account, vault_address, amount, skip, receiver, deployment_file, to, min_out, max_slippage, yes):
     """Redeem index tokens for the basket, or for one token through the zap."""
     deployment = connect(network.choice, deployment_file)
-    vault = load_vault(vault_address, deployment)
+    # A compliant index's holders hold its own token (the index holds the inner vault's shares): they redeem that.
+    vault = holders_token(load_vault(vault_address, deployment), deployment)
     shares = parse_amount(amount, INDEX_DECIMALS)
     if to:
         if not min_out:

@@ -4,19 +4,11 @@ import ape
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from fixtures.tokens import PERMIT_TYPES
 
 ONE = 10**18
 HOUR = 3_600
 
-PERMIT_TYPES = {
-    "Permit": [
-        {"name": "owner", "type": "address"},
-        {"name": "spender", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
 
 
 def domain(vault, chain):

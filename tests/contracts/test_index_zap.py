@@ -8,6 +8,7 @@ no-return token (USDT, 6 dec), each priced by the same router and pooled where a
 import ape
 import pytest
 from eth_account import Account
+from fixtures.tokens import PERMIT_TYPES
 
 from scripts import _zap
 from scripts._zap import ZERO_ADDRESS, Venue
@@ -20,16 +21,6 @@ MINT_FEE, REDEEM_FEE, MANAGEMENT_FEE = 100, 50, 200
 UNITS = [400 * 10**6, 15 * 10**16, 600_000]
 
 
-# EIP-2612's typed data, as tests/contracts/test_index_vault_permit.py signs it.
-PERMIT_TYPES = {
-    "Permit": [
-        {"name": "owner", "type": "address"},
-        {"name": "spender", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
 
 
 # --- the world ------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ sum(votes of every delegate) == sum(balances of every account that delegated).""
 import ape
 import pytest
 from eth_account import Account
+from fixtures.tokens import PERMIT_TYPES
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -234,18 +235,9 @@ def test_delegate_by_sig__nonce_spent_by_permit__reverts_invalid_nonce(token, al
     # The nonce is the one permit uses (ERC20Votes shares them): a permit first makes the delegation stale.
     expiry = chain.pending_timestamp + HOUR
     v, r, s = sign_delegation(token, chain, alice, bob, 0, expiry)
-    permit_types = {
-        "Permit": [
-            {"name": "owner", "type": "address"},
-            {"name": "spender", "type": "address"},
-            {"name": "value", "type": "uint256"},
-            {"name": "nonce", "type": "uint256"},
-            {"name": "deadline", "type": "uint256"},
-        ]
-    }
     domain = {"name": token.name(), "version": "1", "chainId": chain.chain_id, "verifyingContract": token.address}
     permit = {"owner": alice.address, "spender": bob.address, "value": 1, "nonce": 0, "deadline": expiry}
-    p = Account.sign_typed_data(alice.private_key, domain, permit_types, permit)
+    p = Account.sign_typed_data(alice.private_key, domain, PERMIT_TYPES, permit)
     token.permit(alice, bob, 1, expiry, p.v, p.r.to_bytes(32, "big"), p.s.to_bytes(32, "big"), sender=bob)
     with ape.reverts("votes: invalid nonce"):
         token.delegateBySig(bob, 0, expiry, v, r, s, sender=bob)

@@ -12,7 +12,7 @@ from fixtures.compliance import GERMANY, NORTH_KOREA, Compliance
 from fixtures.vaults import DAY
 
 from keeper.deployment import Deployment, save_deployment
-from scripts import compliance, deploy, dividends, mint
+from scripts import compliance, deploy, dividends, mint, redeem
 
 NETWORK = ["--network", "ethereum:local:test"]
 ONE = 10**18
@@ -207,6 +207,26 @@ def test_mint__compliant_inner_vault__unregistered_wallet_refused_and_nothing_se
     assert "CIDX refuses a mint to" in result.output and "recipient not verified (ERC-1404 code 4)" in result.output
     assert carol.nonce == nonce  # refused before any approval
     assert index.balanceOf(carol) == 0
+
+
+def test_redeem__compliant_index__burns_the_index_token_and_pays_the_basket(index, project, mint_for, dep, alice):
+    mint_for(index, alice, 3 * ONE)
+    tokens = [project.MockERC20.at(t) for t in index.basket()[0]]
+    before = [t.balanceOf(alice) for t in tokens]
+    owed = index.preview_redeem(2 * ONE)
+    result = run(redeem, "--vault", index.vault(), "--amount", "2", "--yes", "--account", "TEST::4", *dep)
+    assert result.exit_code == 0, result.output
+    assert "redeemed 2 CIDX" in result.output
+    assert index.balanceOf(alice) == ONE
+    assert [t.balanceOf(alice) - b for t, b in zip(tokens, before, strict=True)] == owed
+
+
+def test_redeem__compliant_index_frozen_holder__still_redeems_to_itself(index, agent, mint_for, dep, alice):
+    mint_for(index, alice, ONE)
+    index.freeze(alice, sender=agent)
+    result = run(redeem, "--vault", index.vault(), "--amount", "1", "--yes", "--account", "TEST::4", *dep)
+    assert result.exit_code == 0, result.output
+    assert index.balanceOf(alice) == 0
 
 
 # --- dividends -------------------------------------------------------------------------------------------------

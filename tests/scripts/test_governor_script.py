@@ -158,6 +158,16 @@ def test_status__queued_proposal__shows_votes_and_eta(gov, index, deployed, chai
 # --- refusals ----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("step", ["vote", "queue", "execute", "status"])
+def test_step__unknown_proposal_id__refused_in_one_sentence(gov, step):
+    extra = ["--support", "for"] if step == "vote" else []
+    account = [] if step == "status" else ["--account", "TEST::5"]
+    result = CliRunner().invoke(governor_script.cli, [step, "--id", "0x1234", *extra, *gov, *account, *NETWORK])
+    assert result.exit_code == 1, result.output
+    assert "no proposal 0x1234 on governor" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_vote__before_the_snapshot__refused_with_the_next_step(gov, index):
     pid = proposal_id(propose_fee(gov, index))
     result = run("vote", "--id", pid, "--support", "for", *gov, "--account", "TEST::4")

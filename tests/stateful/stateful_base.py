@@ -6,6 +6,8 @@ decimals, one of them a freezable blacklist token) and drawn fees, isolated by a
 """
 
 import copy
+from collections.abc import Callable
+from typing import TypeVar
 
 import ape
 from ape import accounts, chain, project
@@ -19,6 +21,8 @@ from fixtures.vaults import Rebalancing
 from scripts._governance import change_id
 from scripts.deploy import compliant_blueprints
 from stateful.model import VaultModel
+
+T = TypeVar("T")
 
 # (contract, decimals) of the component pool; index 4 is the blacklist token that can freeze a holder.
 TOKEN_POOL = [("MockERC20", 0), ("MockERC20", 6), ("MockERC20", 18), ("MockERC20", 24), ("BlacklistToken", 8)]
@@ -58,14 +62,21 @@ class Infrastructure:
         return len(chain.provider.get_code(self.probe.address)) > 0
 
 
-_infrastructure: Infrastructure | None = None
+def reused(deploy: Callable[[], T]) -> Callable[[], T]:
+    """`deploy()`'s world, built once and again only after ape's isolation has rolled it back (its `is_deployed()`
+    turns False): a machine's examples share one deployment instead of paying for their own."""
+    world: T | None = None
+
+    def get() -> T:
+        nonlocal world
+        if world is None or not world.is_deployed():
+            world = deploy()
+        return world
+
+    return get
 
 
-def infrastructure() -> Infrastructure:
-    global _infrastructure
-    if _infrastructure is None or not _infrastructure.is_deployed():
-        _infrastructure = Infrastructure()
-    return _infrastructure
+infrastructure = reused(Infrastructure)
 
 
 class StatefulBase(RuleBasedStateMachine):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from scripts.deploy import compliant_blueprints
+from stateful.stateful_base import reused
 
 ONE = 10**18
 MAX_UINT256 = 2**256 - 1
@@ -77,14 +78,7 @@ class Infrastructure:
         return len(chain.provider.get_code(self.index.address)) > 0
 
 
-_infrastructure: Infrastructure | None = None
-
-
-def infrastructure() -> Infrastructure:
-    global _infrastructure
-    if _infrastructure is None or not _infrastructure.is_deployed():
-        _infrastructure = Infrastructure()
-    return _infrastructure
+infrastructure = reused(Infrastructure)
 
 
 @dataclass

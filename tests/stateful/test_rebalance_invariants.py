@@ -24,6 +24,7 @@ from fixtures.uniswap import deploy_uniswap
 from fixtures.vaults import Limits, Rebalancing
 from scripts import _world as world
 from scripts.deploy import compliant_blueprints
+from stateful.stateful_base import reused
 
 DAY = 86_400
 FEED_DECIMALS = 8
@@ -60,14 +61,7 @@ class Infrastructure:
         return len(chain.provider.get_code(self.probe.address)) > 0
 
 
-_infrastructure: Infrastructure | None = None
-
-
-def infrastructure() -> Infrastructure:
-    global _infrastructure
-    if _infrastructure is None or not _infrastructure.is_deployed():
-        _infrastructure = Infrastructure()
-    return _infrastructure
+infrastructure = reused(Infrastructure)
 
 
 @dataclass

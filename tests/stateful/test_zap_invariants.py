@@ -20,6 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from scripts import _world as world
 from scripts import _zap
 from scripts.deploy import deploy_factory
+from stateful.stateful_base import reused
 
 ONE = 10**18
 DAY = 86_400
@@ -77,14 +78,7 @@ class Infrastructure:
         return len(chain.provider.get_code(self.zap.address)) > 0
 
 
-_infrastructure: Infrastructure | None = None
-
-
-def infrastructure() -> Infrastructure:
-    global _infrastructure
-    if _infrastructure is None or not _infrastructure.is_deployed():
-        _infrastructure = Infrastructure()
-    return _infrastructure
+infrastructure = reused(Infrastructure)
 
 
 # $ a share of each asset in a drawn basket: $100-$500 (USDT like USDC).
