@@ -49,6 +49,13 @@ def holders_token(vault, deployment):
     return vault
 
 
+def oracle_value(vault):
+    """`value(token, amount)`: an amount's 18-decimal USD value by the vault's own oracle, the one the zap's bound
+    uses; the scripts show it beside every zap quote."""
+    oracle = project.OracleRouter.at(project.RebalancePolicy.at(vault.policy()).oracle())
+    return lambda token, amount: oracle.values([token], [amount])[0]
+
+
 def show(amount: int, token) -> str:
     """`1.5 UNI`: an amount in a token's smallest units with its decimals and symbol."""
     return f"{format_units(amount, token.decimals())} {token.symbol()}"

@@ -29,6 +29,7 @@ from scripts._wallet import (
     basket_table,
     holders_token,
     load_vault,
+    oracle_value,
     parse_amount,
     show,
     tokens_of,
@@ -93,7 +94,7 @@ def zap_mint(account, vault, deployment, shares: int, pay_with: str, max_in_text
     token_address, eth = input_token(pay_with, deployment)
     token = project.MockERC20.at(token_address)
     symbol = ETH if eth else token.symbol()
-    oracle = project.OracleRouter.at(project.RebalancePolicy.at(vault.policy()).oracle())
+    worth = oracle_value(vault)
     try:
         if exact_in_text is not None:
             amount_in = parse_amount(exact_in_text, token.decimals(), "--exact-in")
@@ -109,9 +110,6 @@ def zap_mint(account, vault, deployment, shares: int, pay_with: str, max_in_text
 
     def show_amount(amount: int, address: str) -> str:
         return show(amount, project.MockERC20.at(address))
-
-    def worth(address: str, amount: int) -> int:
-        return oracle.values([address], [amount])[0]
 
     try:
         table = _zap.route_table(routes, symbol_of, show_amount, worth, redeem=False)

@@ -25,6 +25,7 @@ from scripts._wallet import (
     basket_table,
     holders_token,
     load_vault,
+    oracle_value,
     parse_amount,
     show,
     tokens_of,
@@ -86,10 +87,7 @@ def zap_redeem(account, vault, deployment, amount: int, to: str, min_out: int, s
         routes = _zap.plan_redeem(vault, token_address, amount, skipped, venue)
     except _zap.ZapError as error:
         raise WalletError(str(error)) from None
-    oracle = project.OracleRouter.at(project.RebalancePolicy.at(vault.policy()).oracle())
-
-    def worth(address: str, value: int) -> int:
-        return oracle.values([address], [value])[0]
+    worth = oracle_value(vault)
 
     quoted = sum(r.amount_out for r in routes)
     try:
