@@ -2,6 +2,8 @@
 
 import os
 
+import _pytest.runner
+import pytest
 from ape.api import ReceiptAPI
 from ape.contracts import ContractContainer
 from hypothesis import HealthCheck, Phase, settings
@@ -47,3 +49,23 @@ def _at_replacing_the_cached_type(container, address, **kwargs):
 # would merge both ABIs (two `Minted` events: `vault.Minted` became an ambiguous wrapper). A test says what is at an
 # address; that replaces the cached type.
 ContractContainer.at = _at_replacing_the_cached_type
+
+
+def _in_a_roomy_frame(function, *args):
+    return function(*args)
+
+
+# CPython 3.11 keeps Python frames in 16 KiB chunks, mmap()s a new chunk when a call does not fit the current one and
+# munmap()s it as soon as that call returns. A test's EVM calls go up and down across such a boundary millions of
+# times: the vault state machine spent 34 of its 90 s in the kernel, the dividend one made 940,000 mmap/munmap pairs. This
+# function's frame claims 65,536 stack slots it never uses, so the chunk it lands in is 1 MiB, and everything a test
+# calls beneath it fits in the half it leaves free: no chunk is mapped again. Measured alone: vault machine 90 -> 50 s,
+# dividend machine 23 -> 15 s.
+_in_a_roomy_frame.__code__ = _in_a_roomy_frame.__code__.replace(co_stacksize=65_536)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """pytest's own protocol (set-up, call and teardown of one test), run beneath the roomy frame. The only other
+    implementations are wrappers, which still wrap it."""
+    return _in_a_roomy_frame(_pytest.runner.pytest_runtest_protocol, item, nextitem)

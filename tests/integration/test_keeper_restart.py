@@ -102,6 +102,7 @@ def outage(world, node, output: Output, ready: str, gone: str, back: str) -> tup
     jump breaker) and wait for the trade. Returns (seconds from the node's return to `back`, seconds to the trade
     mined)."""
     output.wait_for(ready)
+    assert not world.trades(world.vault_under_test), "traded before the outage:\n" + output.text()
     node.stop()
     output.wait_for(gone, after=time.monotonic())
     node.start()
@@ -127,6 +128,10 @@ def stop(process: subprocess.Popen) -> None:
 
 @pytest.fixture
 def vault(world):
+    """A vault in band at WETH's starting price. This module's node restarts, so no snapshot undoes the previous
+    test's price move: without the reset, the second test's vault was out of band at birth and its bot traded in its
+    first cycle, racing the node's stop, instead of after the node's return."""
+    world.move_price(WETH, 2_000)
     world.vault_under_test = world.create_vault()
     return world.vault_under_test
 
