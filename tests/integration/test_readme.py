@@ -25,9 +25,12 @@ same block misses, and `keeper backtest` works from any folder without a duplica
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
+import threading
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,20 +222,58 @@ def runs_until_stopped(command: Command) -> bool:
         command.text.startswith("keeper run") and "--cycles" not in command.text) or command.text == "make app"
 
 
-def run_for_a_while(command: Command, checkout: Path, env: dict, seconds: float = 20) -> subprocess.CompletedProcess:
-    """Start a command that runs until stopped; it must still be running after `seconds`; then SIGINT (as an operator's
-    Ctrl-C) and its output. The exit code is 0 if it stopped cleanly."""
+# What a command that runs until stopped prints once it is up, and the page it then serves (`{app}`: make app's port,
+# `{metrics}`: the keeper's --metrics-port) with a text that page must hold.
+READY = {
+    "make app": ("serving the page on http://127.0.0.1:", "http://127.0.0.1:{app}/", "<html"),
+    "keeper run": (" read, ", "http://127.0.0.1:{metrics}/metrics", "keeper_cycles_total"),
+    "silverback run": ("Startup complete", None, None),
+}
+READY_SECONDS = 90
+
+
+def readiness(command: Command, env: dict) -> tuple[str, str | None, str | None]:
+    key = next(prefix for prefix in READY if prefix in command.text)
+    ready, url, page = READY[key]
+    metrics = re.search(r"--metrics-port (\d+)", command.text)
+    return ready, url and url.format(app=env["APP_PORT"], metrics=metrics and metrics.group(1)), page
+
+
+def run_for_a_while(command: Command, checkout: Path, env: dict) -> subprocess.CompletedProcess:
+    """Start a command that runs until stopped and wait until it says it is up (its first keeper cycle, the page
+    server's address), then until what it serves answers; it must not have stopped by then. Then SIGINT (an
+    operator's Ctrl-C), and its output; the exit code is 0 if it was up, served, and stopped cleanly."""
     process = subprocess.Popen(["bash", "-c", command.text], cwd=checkout, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        early = process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        early = None
+    lines: list[str] = []
+
+    def read():
+        for line in process.stdout:
+            lines.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    ready, url, page = readiness(command, env)
+    deadline, up, served = time.monotonic() + READY_SECONDS, False, False
+    while process.poll() is None and time.monotonic() < deadline and not served:
+        up = up or any(ready in line for line in lines)
+        served = up and (url is None or served_page(url, page))
+        time.sleep(0.2)
+    early = process.poll()
+    if early is None:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=60)
-    output = process.stdout.read()
-    code = 1 if early is not None else 0  # stopping on its own before it was stopped is a failure
+    time.sleep(0.2)  # the reader thread takes the last lines
+    output = "".join(lines) + ("" if served else f"\n(test: not up and serving within {READY_SECONDS} s)")
+    code = 1 if early is not None or not served else 0  # stopping on its own before it was stopped is a failure
     return subprocess.CompletedProcess(command.text, code, output, "")
+
+
+def served_page(url: str, text: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200 and text in response.read().decode()
+    except OSError:
+        return False
 
 
 def run(command: Command, checkout: Path, env: dict) -> subprocess.CompletedProcess:
