@@ -8,10 +8,10 @@ PYTHON ?= python3
 
 .PHONY: setup test test-fast bench demo chain chain-stop clean app
 
-# The Python and npm installs (and, for `make test`, Debian's chromium) are independent and mostly wait on downloads
-# and disk: they run side by side.
+# The Python and npm installs are independent: they run side by side (`make test` adds chromium, the Governor and the
+# contracts to the same parallel set-up).
 setup:
-	@$(MAKE) --no-print-directory -j3 $(VENV)/.installed node_modules/.installed $(SETUP_EXTRA)
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed node_modules/.installed
 
 # Reinstalled only when the pinned dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -24,17 +24,19 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # ape-vyper 0.8.12 does not recompile a contract when only a module it imports changes, so any change under
-# contracts/ forces a full recompile (about 20 s) rather than risk testing stale bytecode.
+# contracts/ (or to the compiler settings in ape-config.yaml) forces a full recompile (about 20 s) rather than risk
+# testing stale bytecode. It needs only the Python packages.
 CONTRACT_SOURCES := $(shell find contracts -name '*.vy' -o -name '*.vyi')
-.build/.compiled: $(CONTRACT_SOURCES) | setup
+.build/.compiled: $(CONTRACT_SOURCES) ape-config.yaml | $(VENV)/.installed
 	ape compile --force
 	touch $@
 
 # OpenZeppelin's Governor for holders' votes: governor/IndexGovernor.sol compiled by npm's solc-js (about 10 s) against
 # the pinned @openzeppelin/contracts, only when the source changes. Kept outside contracts/ so ape never compiles it.
+# build.py needs only Python's standard library and node_modules, so it runs while pip is still installing.
 GOVERNOR := build/governor/IndexGovernor.json
-$(GOVERNOR): governor/IndexGovernor.sol governor/build.py | setup
-	python governor/build.py
+$(GOVERNOR): governor/IndexGovernor.sol governor/build.py | node_modules/.installed
+	$(PYTHON) governor/build.py
 
 build/set-protocol-v2/package.json:
 	sh benchmarks/fetch_set.sh
@@ -46,24 +48,33 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium
 
-# Two sessions side by side. The unit, property and script tests run on two xdist workers (each with its own
+# Set-up for the suite, as much of it side by side as its order allows: pip, npm and chromium at once; the Governor as
+# soon as npm is done (while pip still runs); the contracts as soon as pip is done.
+TEST_SETUP := $(VENV)/.installed node_modules/.installed $(CHROMIUM) .build/.compiled $(GOVERNOR)
+
+# Three sessions side by side. The unit, property and script tests run on two xdist workers (each with its own
 # eth-tester chain), one file per worker at a time, the state machines first so the longest files start first. The
 # integration tests switch ape to anvil a module at a time, and ape's snapshot isolation of a session's test chain
-# does not survive that switch, so they run in a session of their own, alongside (much of their time is spent
-# waiting on anvil and on the commands they run). A new test folder must be added to UNIT_TESTS. The browser tests
-# (tests/app, on anvil too) run at the end of that second session, which finishes well before the first.
+# does not survive that switch, so they run in sessions of their own, alongside (most of their time is spent waiting
+# on anvil and on the commands they run): the README walk-through (the longest chain of commands, about two minutes)
+# in one, the other integration tests and then the browser tests (tests/app, on anvil too) in the other. A new test
+# folder must be added to UNIT_TESTS or ANVIL_TESTS.
 UNIT_TESTS := tests/stateful tests/contracts tests/scripts tests/keeper tests/benchmarks
+README_TESTS := tests/integration/test_readme.py
 ANVIL_TESTS := tests/integration tests/app
 XDIST ?= -n 2 --dist loadfile
-test: SETUP_EXTRA := $(CHROMIUM)
-test: setup .build/.compiled $(GOVERNOR)
+test:
+	@$(MAKE) --no-print-directory -j5 $(TEST_SETUP)
 	@mkdir -p build
-	@ape test $(ANVIL_TESTS) -q >build/integration-tests.log 2>&1 & integration=$$!; \
+	@ape test $(README_TESTS) -q >build/readme-tests.log 2>&1 & readme=$$!; \
+	ape test $(ANVIL_TESTS) --ignore=$(README_TESTS) -q >build/integration-tests.log 2>&1 & integration=$$!; \
 	ape test $(UNIT_TESTS) -q $(XDIST); unit=$$?; \
-	wait $$integration; integration=$$?; \
-	echo "== $(ANVIL_TESTS) (on anvil, run alongside the above; log in build/integration-tests.log)"; \
+	wait $$readme; readme=$$?; wait $$integration; integration=$$?; \
+	echo "== $(README_TESTS) (on anvil, run alongside the above; log in build/readme-tests.log)"; \
+	tail -n 20 build/readme-tests.log; \
+	echo "== $(ANVIL_TESTS) but the README's (on anvil, alongside; log in build/integration-tests.log)"; \
 	tail -n 40 build/integration-tests.log; \
-	exit $$(( unit || integration ))
+	exit $$(( unit || readme || integration ))
 
 # The inner loop: the pure parts, the math fuzzers and the hardening attacks, in well under two minutes.
 FAST_TESTS := tests/keeper tests/scripts/test_spec.py tests/scripts/test_examples.py \
