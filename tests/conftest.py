@@ -6,6 +6,7 @@ import _pytest.runner
 import pytest
 from ape.api import ReceiptAPI
 from ape.contracts import ContractContainer
+from eth_tester import EthereumTester
 from hypothesis import HealthCheck, Phase, settings
 
 pytest_plugins = [
@@ -36,6 +37,23 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # (ape_ethereum.provider._post_send_transaction). No contract here prints, and the trace re-runs each transaction
 # on py-evm: about a sixth of a unit test's CPU. Tests do without it; a receipt's trace is still there on demand.
 ReceiptAPI.show_debug_logs = lambda receipt: None
+
+
+_get_accounts = EthereumTester.get_accounts
+
+
+def _get_accounts_once_per_key_set(tester):
+    keys = tester.backend.account_keys  # a tuple, replaced (never changed) when an account is added
+    cached = getattr(tester, "_accounts_of_keys", None)
+    if cached is None or cached[0] is not keys:
+        cached = tester._accounts_of_keys = (keys, _get_accounts(tester))
+    return cached[1]
+
+
+# ape sends eth_call without a sender, and web3's eth-tester middleware fills one in by asking eth-tester for its
+# accounts three times per call, each time deriving and checksumming every test account's address again: 9 % of a
+# unit test file's time. The answer only changes when an account is added, which replaces the backend's key tuple.
+EthereumTester.get_accounts = _get_accounts_once_per_key_set
 
 
 def _at_replacing_the_cached_type(container, address, **kwargs):
