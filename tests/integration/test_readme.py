@@ -245,13 +245,8 @@ def run_for_a_while(command: Command, checkout: Path, env: dict) -> subprocess.C
     operator's Ctrl-C), and its output; the exit code is 0 if it was up, served, and stopped cleanly."""
     process = subprocess.Popen(["bash", "-c", command.text], cwd=checkout, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    lines: list[str] = []
-
-    def read():
-        for line in process.stdout:
-            lines.append(line)
-
-    threading.Thread(target=read, daemon=True).start()
+    lines: list[str] = []  # extend() appends each line as the pipe yields it
+    threading.Thread(target=lines.extend, args=(process.stdout,), daemon=True).start()
     ready, url, page = readiness(command, env)
     deadline, up, served = time.monotonic() + READY_SECONDS, False, False
     while process.poll() is None and time.monotonic() < deadline and not served:
