@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from ape import config, networks
 from fixtures.anvil import KEEPER, free_port
+from fixtures.market import ASSETS
 
 ROOT = Path(__file__).resolve().parents[2]
 ANVIL = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
@@ -131,7 +132,7 @@ def vault(world):
     """A vault in band at WETH's starting price. This module's node restarts, so no snapshot undoes the previous
     test's price move: without the reset, the second test's vault was out of band at birth and its bot traded in its
     first cycle, racing the node's stop, instead of after the node's return."""
-    world.move_price(WETH, 2_000)
+    world.move_price(WETH, ASSETS[WETH][2])  # the market's own starting price
     world.vault_under_test = world.create_vault()
     return world.vault_under_test
 

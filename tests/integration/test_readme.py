@@ -246,7 +246,8 @@ def run_for_a_while(command: Command, checkout: Path, env: dict) -> subprocess.C
     process = subprocess.Popen(["bash", "-c", command.text], cwd=checkout, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     lines: list[str] = []  # extend() appends each line as the pipe yields it
-    threading.Thread(target=lines.extend, args=(process.stdout,), daemon=True).start()
+    reader = threading.Thread(target=lines.extend, args=(process.stdout,), daemon=True)
+    reader.start()
     ready, url, page = readiness(command, env)
     deadline, up, served = time.monotonic() + READY_SECONDS, False, False
     while process.poll() is None and time.monotonic() < deadline and not served:
@@ -257,7 +258,7 @@ def run_for_a_while(command: Command, checkout: Path, env: dict) -> subprocess.C
     if early is None:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=60)
-    time.sleep(0.2)  # the reader thread takes the last lines
+    reader.join(timeout=10)  # the pipe closes with the process group: the reader has every line
     output = "".join(lines) + ("" if served else f"\n(test: not up and serving within {READY_SECONDS} s)")
     code = 1 if early is not None or not served else 0  # stopping on its own before it was stopped is a failure
     return subprocess.CompletedProcess(command.text, code, output, "")
